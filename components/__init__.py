@@ -1,0 +1,1 @@
+"""Component resources and the pure helpers they share (settings, clouds, policy rendering)."""

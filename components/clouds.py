@@ -1,0 +1,93 @@
+"""The Microsoft clouds a deployment can target, and the Entra endpoints each one uses.
+
+Facts from the reference (entra-apim.md, section 6). The US Government v1 issuer is documented
+inconsistently; we take `sts.windows.net`, as Entra's own v1 metadata for that cloud reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+CloudName = Literal["global", "usgovernment", "china"]
+TokenVersion = Literal[1, 2]
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """Endpoints of one Microsoft cloud."""
+
+    name: CloudName
+    login_host: str
+    """Host of the Entra token and metadata endpoints."""
+    v1_issuer_host: str
+    """Host in the `iss` of v1.0 access tokens (differs from the login host)."""
+    graph_host: str
+    azuread_environment: str
+    """Value of the azuread provider's `environment` setting for this cloud."""
+    azure_native_environment: str
+    """Value of the azure-native provider's `environment` setting for this cloud."""
+    apim_gateway_suffix: str
+    """DNS suffix of an APIM gateway (`https://{name}.{suffix}`)."""
+
+    def issuer(self, tenant_id: str, version: TokenVersion) -> str:
+        """The `iss` claim Entra puts in an access token of `version` for `tenant_id`."""
+        if version == 1:
+            return f"https://{self.v1_issuer_host}/{tenant_id}/"
+        return f"https://{self.login_host}/{tenant_id}/v2.0"
+
+    def openid_config_url(self, tenant_id: str, version: TokenVersion) -> str:
+        """The OpenID Connect discovery document for `tenant_id` and token `version`."""
+        if version == 1:
+            return f"https://{self.login_host}/{tenant_id}/.well-known/openid-configuration"
+        return f"https://{self.login_host}/{tenant_id}/v2.0/.well-known/openid-configuration"
+
+    def jwks_url(self, tenant_id: str, version: TokenVersion) -> str:
+        """The signing keys Entra publishes for `tenant_id` and token `version`."""
+        if version == 1:
+            return f"https://{self.login_host}/{tenant_id}/discovery/keys"
+        return f"https://{self.login_host}/{tenant_id}/discovery/v2.0/keys"
+
+    def token_endpoint(self, tenant_id: str) -> str:
+        """Where a client asks for a token (v2 endpoint; client credentials and auth code)."""
+        return f"https://{self.login_host}/{tenant_id}/oauth2/v2.0/token"
+
+    def gateway_url(self, service_name: str) -> str:
+        """The default gateway URL of an APIM service named `service_name`."""
+        return f"https://{service_name}.{self.apim_gateway_suffix}"
+
+
+CLOUDS: dict[CloudName, Cloud] = {
+    "global": Cloud(
+        name="global",
+        login_host="login.microsoftonline.com",
+        v1_issuer_host="sts.windows.net",
+        graph_host="graph.microsoft.com",
+        azuread_environment="global",
+        azure_native_environment="public",
+        apim_gateway_suffix="azure-api.net",
+    ),
+    "usgovernment": Cloud(
+        name="usgovernment",
+        login_host="login.microsoftonline.us",
+        v1_issuer_host="sts.windows.net",
+        graph_host="graph.microsoft.us",
+        azuread_environment="usgovernment",
+        azure_native_environment="usgovernment",
+        apim_gateway_suffix="azure-api.us",
+    ),
+    "china": Cloud(
+        name="china",
+        login_host="login.partner.microsoftonline.cn",
+        v1_issuer_host="sts.chinacloudapi.cn",
+        graph_host="microsoftgraph.chinacloudapi.cn",
+        azuread_environment="china",
+        azure_native_environment="china",
+        apim_gateway_suffix="azure-api.cn",
+    ),
+}
+
+
+def cloud_by_name(name: str) -> Cloud:
+    """The cloud called `name`; KeyError for an unknown one (settings reports it as config error)."""
+    return CLOUDS[name]  # type: ignore[index]

@@ -1,0 +1,1 @@
+"""Offline tools: `python -m tools plan` and `python -m tools check-token`."""
