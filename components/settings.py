@@ -1,0 +1,748 @@
+"""The stack configuration, parsed and validated into frozen dataclasses.
+
+The only module that knows the shape of `stacks/Pulumi.<stack>.yaml`; components receive these
+dataclasses and never read `pulumi.Config`. Every check happens here, before any resource is
+registered, and each failure names its key path (see `ConfigError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from components.clouds import CLOUDS, Cloud, TokenVersion
+from components.config_reader import ConfigError, Fields, Node, unique
+from components.policy_values import policy_value_problem
+
+NAMESPACE = "apim-oauth"
+OBJECT_KEYS = ("apim", "apis", "backend", "products", "clients")
+SCALAR_KEYS = ("cloud", "tenantId")
+
+Mode = Literal["entra-app", "apim-managed"]
+Validator = Literal["validate-jwt", "validate-azure-ad-token"]
+Callers = Literal["application", "delegated"]
+Match = Literal["any", "all"]
+Audience = Literal["product", "backend"]
+MemberType = Literal["Application", "User"]
+
+SKUS = ("Developer", "Basic", "Standard", "Premium", "Consumption", "Isolated", "BasicV2", "StandardV2", "PremiumV2")
+# Application-based access (product OAuth managed by APIM) is a preview for these tiers only (reference 1.B).
+APPLICATION_ACCESS_SKUS = frozenset({"Developer", "Basic", "Standard", "Premium"})
+
+GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+SLUG = r"[a-z][a-z0-9-]{0,39}"
+SLUG_HINT = "use 1-40 lowercase letters, digits and '-', starting with a letter"
+# Entra's rule for scope and app-role values (reference 7): no spaces, no leading '.', at most 120
+# characters from letters, digits and a fixed set of symbols.
+PERMISSION_VALUE = r"(?!\.)[A-Za-z0-9:!#$%&'()*+,\-./;<=>?@\[\]^_`{|}~]{1,120}"
+PERMISSION_HINT = (
+    "Entra accepts at most 120 characters, no spaces, not starting with '.', "
+    "from letters, digits and :!#$%&'()*+,-./;<=>?@[]^_`{|}~"
+)
+
+
+@dataclass(frozen=True)
+class ApimUserSettings:
+    """An APIM user that owns client applications of `apim-managed` products."""
+
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class ApimSettings:
+    """The API Management service."""
+
+    name: str
+    resource_group: str
+    create_resource_group: bool
+    location: str
+    sku: str
+    capacity: int
+    publisher_name: str
+    publisher_email: str
+    protect: bool
+    """Mark the service `protect`ed, so `pulumi destroy` or a rename cannot delete it."""
+    assign_application_administrator: bool
+    """Give the service's identity the Entra role Application Administrator (needs Privileged Role Administrator)."""
+    users: tuple[ApimUserSettings, ...]
+
+
+@dataclass(frozen=True)
+class OperationSettings:
+    """Token requirements on one operation of an API."""
+
+    operation_id: str
+    requirements: TokenRequirements
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """An API in APIM: imported from an OpenAPI file, or a plain API in front of `service_url`."""
+
+    name: str
+    display_name: str
+    path: str
+    service_url: str
+    openapi_file: Path | None
+    """Absolute path of the OpenAPI document, when the API is imported from one."""
+    openapi_text: str | None
+    operation_ids: tuple[str, ...]
+    requirements: TokenRequirements | None
+    """API-scope token policy (audience: the backend app), when configured."""
+    operations: tuple[OperationSettings, ...]
+
+
+@dataclass(frozen=True)
+class ScopeSettings:
+    """A delegated permission (OAuth2 scope) the backend app exposes."""
+
+    value: str
+    admin_consent_display_name: str
+    admin_consent_description: str
+    user_consent_display_name: str | None
+    user_consent_description: str | None
+    type: Literal["Admin", "User"]
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class AppRoleSettings:
+    """An app role the backend app defines (application permission when `Application` may hold it)."""
+
+    value: str
+    display_name: str
+    description: str
+    allowed_member_types: tuple[MemberType, ...]
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    """The Entra app that represents the API."""
+
+    display_name: str
+    identifier_uri: str | None
+    """App ID URI; None means `api://{client-id}`."""
+    token_version: TokenVersion
+    app_role_assignment_required: bool
+    scopes: tuple[ScopeSettings, ...]
+    app_roles: tuple[AppRoleSettings, ...]
+
+    def role(self, value: str) -> AppRoleSettings | None:
+        return next((r for r in self.app_roles if r.value == value), None)
+
+    def scope(self, value: str) -> ScopeSettings | None:
+        return next((s for s in self.scopes if s.value == value), None)
+
+
+@dataclass(frozen=True)
+class TokenRequirements:
+    """What a token must carry to pass the gateway at some scope (product, API, operation)."""
+
+    validator: Validator
+    callers: Callers
+    """`application`: client-credentials callers (tokens carry `roles`, never `scp`)."""
+    roles: tuple[str, ...]
+    roles_match: Match
+    scopes: tuple[str, ...]
+    scopes_match: Match
+    clock_skew_seconds: int
+
+
+@dataclass(frozen=True)
+class ProductSettings:
+    """A product and how its callers authenticate."""
+
+    name: str
+    display_name: str
+    description: str
+    published: bool
+    apis: tuple[str, ...]
+    subscription_key: bool
+    """Accept a subscription key as an alternative to the OAuth token."""
+    mode: Mode
+    audience: Audience
+    """`entra-app`: whose client ID the token's `aud` must be (the product's own app, or the backend)."""
+    requirements: TokenRequirements | None
+    """`entra-app` only: the token policy; roles default to the product's own role."""
+    owner: str | None
+    """`apim-managed` only: the APIM user that owns the product's client applications."""
+
+    @property
+    def role_value(self) -> str:
+        """The app role APIM's convention gives a product app: `Product.<Name>.All`."""
+        pascal = "".join(part.capitalize() for part in self.name.split("-"))
+        return f"Product.{pascal}.All"
+
+
+@dataclass(frozen=True)
+class SecretSlot:
+    """One client secret; bump `rotated` to replace it while the other slot stays valid."""
+
+    name: str
+    rotated: dt.date
+
+
+@dataclass(frozen=True)
+class SecretSettings:
+    validity_days: int
+    slots: tuple[SecretSlot, ...]
+
+    @property
+    def active(self) -> SecretSlot:
+        """The newest slot: the one callers should use."""
+        return max(self.slots, key=lambda s: (s.rotated, s.name))
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """A caller of the APIs."""
+
+    name: str
+    display_name: str
+    products: tuple[str, ...]
+    mode: Mode
+    """`entra-app`: this program registers the client in Entra; `apim-managed`: APIM does."""
+    roles: tuple[str, ...]
+    """Backend app roles granted as application permissions (admin consent given)."""
+    scopes: tuple[str, ...]
+    """Backend scopes granted as delegated permissions (admin consent given)."""
+    secret: SecretSettings | None
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One stack's whole configuration."""
+
+    cloud: Cloud
+    tenant_id: str
+    apim: ApimSettings
+    apis: tuple[ApiSettings, ...]
+    backend: BackendSettings
+    products: tuple[ProductSettings, ...]
+    clients: tuple[ClientSettings, ...]
+
+    def product(self, name: str) -> ProductSettings:
+        return next(p for p in self.products if p.name == name)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def load_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` map of a stack file, values as YAML gives them (namespaced keys)."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(document, dict):
+        raise ConfigError(str(path), "a stack file must be a mapping with a 'config' key")
+    config = document.get("config") or {}  # pyright: ignore[reportUnknownMemberType]
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: config", "must be a mapping")
+    return {str(k): v for k, v in config.items()}  # pyright: ignore[reportUnknownVariableType]
+
+
+def from_pulumi() -> Settings:
+    """Settings from the running program's stack configuration (as the Pulumi engine passes it)."""
+    from pulumi.runtime import config as runtime_config
+
+    raw: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return parse(raw, base_dir=Path(__file__).resolve().parent.parent)
+
+
+def _decode(key: str, value: Any) -> Any:
+    # The engine hands structured values to the program as JSON text; YAML gives them parsed.
+    if key.split(":", 1)[1] in OBJECT_KEYS and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ConfigError(key, f"is not a valid structured value ({error.msg})") from None
+    return value
+
+
+def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
+    """Validate a stack's config map (namespaced keys) into `Settings`; raise `ConfigError`.
+
+    `base_dir` is where relative file paths in the configuration (OpenAPI documents) start.
+    """
+    ours = {k: _decode(k, v) for k, v in config.items() if k.startswith(f"{NAMESPACE}:")}
+    for key in ours:
+        if key.split(":", 1)[1] not in (*SCALAR_KEYS, *OBJECT_KEYS):
+            Node(None, key).fail(
+                f"unknown key; allowed: {', '.join(f'{NAMESPACE}:{k}' for k in (*SCALAR_KEYS, *OBJECT_KEYS))}"
+            )
+
+    def node(key: str) -> Node:
+        return Node(ours.get(f"{NAMESPACE}:{key}"), f"{NAMESPACE}:{key}")
+
+    cloud_node = node("cloud")
+    cloud = CLOUDS[cloud_node.choice(tuple(CLOUDS))] if cloud_node.value is not None else CLOUDS["global"]
+    tenant_id = node("tenantId").string(pattern=GUID, hint="the tenant ID must be a GUID").lower()
+    _check_providers(config, cloud, tenant_id)
+
+    default_location = config.get("azure-native:location")
+    apim = _apim(node("apim"), default_location if isinstance(default_location, str) else None)
+    backend = _backend(node("backend"), tenant_id)
+    apis = _apis(node("apis"), backend, base_dir)
+    products = _products(node("products"), apim, apis, backend)
+    clients = _clients(node("clients"), products, backend)
+    return Settings(cloud, tenant_id, apim, apis, backend, products, clients)
+
+
+def _check_providers(config: Mapping[str, Any], cloud: Cloud, tenant_id: str) -> None:
+    # A provider pointed at another cloud or tenant would deploy policies that reject every token.
+    expected = {
+        "azuread:environment": cloud.azuread_environment,
+        "azure-native:environment": cloud.azure_native_environment,
+        "azuread:tenantId": tenant_id,
+        "azure-native:tenantId": tenant_id,
+    }
+    for key, want in expected.items():
+        value = config.get(key)
+        if value is not None and str(value).lower() != want:
+            Node(value, key).fail(f"is {value!r} but {NAMESPACE}:cloud/tenantId need {want!r}")
+
+
+def _apim(node: Node, default_location: str | None) -> ApimSettings:
+    f = node.mapping(
+        required=("name", "resourceGroup", "sku", "publisherName", "publisherEmail"),
+        optional=("location", "capacity", "createResourceGroup", "protect", "assignApplicationAdministrator", "users"),
+    )
+    sku = f["sku"].choice(SKUS)
+    capacity = f["capacity"].integer(minimum=0, maximum=31) if "capacity" in f else (0 if sku == "Consumption" else 1)
+    if sku == "Consumption" and capacity != 0:
+        f["capacity"].fail("must be 0 for the Consumption SKU")
+    if sku == "Developer" and capacity != 1:
+        f["capacity"].fail("must be 1 for the Developer SKU")
+    if sku != "Consumption" and capacity < 1:
+        f["capacity"].fail(f"must be at least 1 for the {sku} SKU")
+    if "location" in f:
+        location = f["location"].string(pattern=r"[a-z0-9]+", hint="an Azure region name such as westeurope")
+    elif default_location:
+        location = default_location
+    else:
+        f["location"].fail("is required (or set azure-native:location)")
+    users: list[ApimUserSettings] = []
+    user_nodes: list[tuple[Node, str]] = []
+    if "users" in f:
+        for item in f["users"].items():
+            u = item.mapping(required=("id", "email", "firstName", "lastName"))
+            users.append(
+                ApimUserSettings(
+                    id=u["id"].string(pattern=SLUG, hint=SLUG_HINT),
+                    email=u["email"].string(pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", hint="an email address"),
+                    first_name=u["firstName"].string(max_length=100),
+                    last_name=u["lastName"].string(max_length=100),
+                )
+            )
+            user_nodes.append((u["id"], users[-1].id))
+    unique(user_nodes, "user id")
+    return ApimSettings(
+        name=f["name"].string(
+            pattern=r"[a-zA-Z](?:[a-zA-Z0-9-]{0,48}[a-zA-Z0-9])?",
+            hint="1-50 letters, digits and '-', starting with a letter (it becomes a DNS name)",
+        ),
+        resource_group=f["resourceGroup"].string(pattern=r"[-\w._()]{1,90}", hint="an Azure resource group name"),
+        create_resource_group=_flag(f, "createResourceGroup", default=True),
+        location=location,
+        sku=sku,
+        capacity=capacity,
+        publisher_name=f["publisherName"].string(max_length=100),
+        publisher_email=f["publisherEmail"].string(pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", hint="an email address"),
+        protect=_flag(f, "protect", default=False),
+        assign_application_administrator=_flag(f, "assignApplicationAdministrator", default=True),
+        users=tuple(users),
+    )
+
+
+def _flag(f: Fields, key: str, *, default: bool) -> bool:
+    return f[key].boolean() if key in f else default
+
+
+def _permission_value(node: Node) -> str:
+    value = node.string(pattern=PERMISSION_VALUE, hint=PERMISSION_HINT, max_length=120)
+    if problem := policy_value_problem(value):
+        node.fail(f"{value!r} {problem}")
+    return value
+
+
+def _backend(node: Node, tenant_id: str) -> BackendSettings:
+    f = node.mapping(
+        required=("displayName",),
+        optional=("identifierUri", "tokenVersion", "appRoleAssignmentRequired", "scopes", "appRoles"),
+    )
+    identifier_uri = None
+    if "identifierUri" in f:
+        uri_node = f["identifierUri"]
+        identifier_uri = uri_node.string(max_length=255)
+        # Entra's secure default (reference 7): a new URI must carry the tenant ID, the app ID or a verified
+        # domain. The app ID is unknown until deployment, so a configured api:// URI must carry the tenant.
+        tenant_form = re.fullmatch(rf"api://{re.escape(tenant_id)}/[A-Za-z0-9._~\-/]+", identifier_uri, re.IGNORECASE)
+        domain_form = re.fullmatch(r"https://[a-z0-9.-]+\.[a-z]{2,}/[A-Za-z0-9._~\-/]+", identifier_uri, re.IGNORECASE)
+        if not (tenant_form or domain_form):
+            uri_node.fail(
+                f"{identifier_uri!r} is not an App ID URI Entra accepts: use api://{{tenantId}}/{{name}} or "
+                "https://{verified-domain}/{name}, or leave it out for api://{client-id}"
+            )
+        if problem := policy_value_problem(identifier_uri):
+            uri_node.fail(problem)
+    token_version: TokenVersion = f["tokenVersion"].choice((1, 2)) if "tokenVersion" in f else 2
+
+    scopes: list[ScopeSettings] = []
+    if "scopes" in f:
+        for item in f["scopes"].items():
+            s = item.mapping(
+                required=("value", "adminConsentDisplayName", "adminConsentDescription"),
+                optional=("userConsentDisplayName", "userConsentDescription", "type", "enabled"),
+            )
+            scopes.append(
+                ScopeSettings(
+                    value=_permission_value(s["value"]),
+                    admin_consent_display_name=s["adminConsentDisplayName"].string(),
+                    admin_consent_description=s["adminConsentDescription"].string(max_length=1024),
+                    user_consent_display_name=s["userConsentDisplayName"].string() if "userConsentDisplayName" in s else None,
+                    user_consent_description=(
+                        s["userConsentDescription"].string(max_length=1024) if "userConsentDescription" in s else None
+                    ),
+                    type=s["type"].choice(("Admin", "User")) if "type" in s else "Admin",
+                    enabled=_flag(s, "enabled", default=True),
+                )
+            )
+    roles: list[AppRoleSettings] = []
+    if "appRoles" in f:
+        for item in f["appRoles"].items():
+            r = item.mapping(
+                required=("value", "displayName", "description"), optional=("allowedMemberTypes", "enabled")
+            )
+            members: tuple[MemberType, ...] = ("Application",)
+            if "allowedMemberTypes" in r:
+                members = tuple(m.choice(("Application", "User")) for m in r["allowedMemberTypes"].items(min_items=1))
+                unique([(r["allowedMemberTypes"], m) for m in members], "member type")
+            roles.append(
+                AppRoleSettings(
+                    value=_permission_value(r["value"]),
+                    display_name=r["displayName"].string(max_length=120),
+                    description=r["description"].string(max_length=1024),
+                    allowed_member_types=members,
+                    enabled=_flag(r, "enabled", default=True),
+                )
+            )
+    # Scopes and roles share one namespace of values on an app registration.
+    value_nodes = [(f["scopes"], s.value) for s in scopes] + [(f["appRoles"], r.value) for r in roles]
+    if "scopes" in f:
+        unique([(n, s.value) for n, s in zip(f["scopes"].items(), scopes, strict=True)], "scope value")
+    if "appRoles" in f:
+        unique([(n, r.value) for n, r in zip(f["appRoles"].items(), roles, strict=True)], "app role value")
+    unique(value_nodes, "permission value (scopes and app roles must differ)")
+    return BackendSettings(
+        display_name=f["displayName"].string(max_length=120),
+        identifier_uri=identifier_uri,
+        token_version=token_version,
+        # Without it Entra issues app-only tokens with no `roles` to any client in the tenant (reference 5).
+        app_role_assignment_required=_flag(f, "appRoleAssignmentRequired", default=bool(roles)),
+        scopes=tuple(scopes),
+        app_roles=tuple(roles),
+    )
+
+
+def _requirements(
+    f: Fields, backend: BackendSettings, *, default_roles: tuple[str, ...] = (), own_role: str | None = None
+) -> TokenRequirements:
+    """Token requirements from a mapping's `validator`, `callers`, `roles`, `scopes` ... keys."""
+    callers: Callers = f["callers"].choice(("application", "delegated")) if "callers" in f else "application"
+    roles: tuple[str, ...] = default_roles
+    if "roles" in f:
+        if own_role is not None:
+            f["roles"].fail(f"a product with its own Entra app requires its role {own_role!r}; set audience: backend to require backend roles")
+        role_items = list(f["roles"].items(min_items=1))
+        roles = tuple(_permission_value(n) for n in role_items)
+        unique(list(zip(role_items, roles, strict=True)), "role")
+        for n, value in zip(role_items, roles, strict=True):
+            role = backend.role(value)
+            if role is None:
+                n.fail(f"the backend app defines no app role {value!r}")
+            wanted = "Application" if callers == "application" else "User"
+            if wanted not in role.allowed_member_types:
+                n.fail(f"app role {value!r} cannot be held by {callers} callers (allowedMemberTypes lacks {wanted})")
+    scopes: tuple[str, ...] = ()
+    if "scopes" in f:
+        if callers == "application":
+            f["scopes"].fail(
+                "client-credentials callers carry 'roles', never 'scp': requiring scopes would reject every one "
+                "of them; require roles, or set callers: delegated"
+            )
+        scope_items = list(f["scopes"].items(min_items=1))
+        scopes = tuple(_permission_value(n) for n in scope_items)
+        unique(list(zip(scope_items, scopes, strict=True)), "scope")
+        for n, value in zip(scope_items, scopes, strict=True):
+            if backend.scope(value) is None:
+                n.fail(f"the backend app defines no scope {value!r}")
+    return TokenRequirements(
+        validator=f["validator"].choice(("validate-jwt", "validate-azure-ad-token")) if "validator" in f else "validate-jwt",
+        callers=callers,
+        roles=roles,
+        roles_match=f["rolesMatch"].choice(("any", "all")) if "rolesMatch" in f else "any",
+        scopes=scopes,
+        scopes_match=f["scopesMatch"].choice(("any", "all")) if "scopesMatch" in f else "any",
+        clock_skew_seconds=f["clockSkewSeconds"].integer(minimum=0, maximum=300) if "clockSkewSeconds" in f else 60,
+    )
+
+
+REQUIREMENT_KEYS = ("validator", "callers", "roles", "rolesMatch", "scopes", "scopesMatch", "clockSkewSeconds")
+
+
+def _apis(node: Node, backend: BackendSettings, base_dir: Path) -> tuple[ApiSettings, ...]:
+    apis: list[ApiSettings] = []
+    names: list[tuple[Node, str]] = []
+    paths: list[tuple[Node, str]] = []
+    for item in node.items(min_items=1):
+        f = item.mapping(
+            required=("name", "displayName", "path", "serviceUrl"), optional=("openApi", "oauth")
+        )
+        name = f["name"].string(pattern=SLUG, hint=SLUG_HINT)
+        path = f["path"].string(
+            pattern=r"[A-Za-z0-9][A-Za-z0-9._~-]*(?:/[A-Za-z0-9._~-]+)*",
+            hint="a URL path without leading or trailing '/', e.g. echo or partners/v1",
+        )
+        names.append((f["name"], name))
+        paths.append((f["path"], path))
+        openapi_file, openapi_text, operation_ids = None, None, ()
+        if "openApi" in f:
+            openapi_file, openapi_text, operation_ids = _openapi(f["openApi"], base_dir)
+        requirements, operations = None, ()
+        if "oauth" in f:
+            o = f["oauth"].mapping(optional=(*REQUIREMENT_KEYS, "operations"))
+            requirements = _requirements(o, backend)
+            if "operations" in o:
+                ops: list[OperationSettings] = []
+                for op_item in o["operations"].items(min_items=1):
+                    op = op_item.mapping(required=("operationId",), optional=REQUIREMENT_KEYS)
+                    op_id = op["operationId"].string()
+                    if op_id not in operation_ids:
+                        known = ", ".join(operation_ids) or "none: operations come from an OpenAPI file"
+                        op["operationId"].fail(f"the API has no operation {op_id!r} (operations: {known})")
+                    ops.append(OperationSettings(op_id, _requirements(op, backend)))
+                unique([(n, o.operation_id) for n, o in zip(o["operations"].items(), ops, strict=True)], "operation")
+                operations = tuple(ops)
+        apis.append(
+            ApiSettings(
+                name=name,
+                display_name=f["displayName"].string(max_length=300),
+                path=path,
+                service_url=f["serviceUrl"].string(pattern=r"https://[^\s/$.?#][^\s]*", hint="an https:// URL"),
+                openapi_file=openapi_file,
+                openapi_text=openapi_text,
+                operation_ids=operation_ids,
+                requirements=requirements,
+                operations=operations,
+            )
+        )
+    unique(names, "API name")
+    unique(paths, "API path", fold_case=True)
+    return tuple(apis)
+
+
+def _openapi(node: Node, base_dir: Path) -> tuple[Path, str, tuple[str, ...]]:
+    relative = node.string()
+    file = (base_dir / relative).resolve()
+    if not file.is_file():
+        node.fail(f"file {relative!r} does not exist (paths start at the project directory)")
+    text = file.read_text(encoding="utf-8")
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        node.fail(f"{relative!r} does not parse as YAML or JSON: {str(error).splitlines()[0]}")
+    if not isinstance(document, dict) or not ({"openapi", "swagger"} & set(document)):  # pyright: ignore[reportUnknownArgumentType]
+        node.fail(f"{relative!r} is not an OpenAPI document (no 'openapi' or 'swagger' key)")
+    operation_ids: list[str] = []
+    paths: object = document.get("paths") or {}  # pyright: ignore[reportUnknownMemberType]
+    if isinstance(paths, dict):
+        for operations in paths.values():  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(operations, dict):
+                for operation in operations.values():  # pyright: ignore[reportUnknownVariableType]
+                    if isinstance(operation, dict) and isinstance(op_id := operation.get("operationId"), str):  # pyright: ignore[reportUnknownMemberType]
+                        operation_ids.append(op_id)
+    return file, text, tuple(operation_ids)
+
+
+def _products(
+    node: Node, apim: ApimSettings, apis: tuple[ApiSettings, ...], backend: BackendSettings
+) -> tuple[ProductSettings, ...]:
+    products: list[ProductSettings] = []
+    names: list[tuple[Node, str]] = []
+    api_names = {a.name for a in apis}
+    user_ids = {u.id for u in apim.users}
+    for item in node.items(min_items=1):
+        f = item.mapping(
+            required=("name", "displayName", "apis", "oauth"),
+            optional=("description", "published", "subscriptionKey"),
+        )
+        name = f["name"].string(pattern=SLUG, hint=SLUG_HINT)
+        names.append((f["name"], name))
+        api_items = list(f["apis"].items(min_items=1))
+        product_apis = tuple(n.string() for n in api_items)
+        for n, api in zip(api_items, product_apis, strict=True):
+            if api not in api_names:
+                n.fail(f"no API named {api!r} (APIs: {', '.join(sorted(api_names))})")
+        unique(list(zip(api_items, product_apis, strict=True)), "API")
+        o = f["oauth"].mapping(required=("mode",), optional=("audience", "owner", *REQUIREMENT_KEYS))
+        mode: Mode = o["mode"].choice(("entra-app", "apim-managed"))
+        audience: Audience = "product"
+        requirements, owner = None, None
+        probe = ProductSettings(name, "", "", True, (), False, mode, "product", None, None)
+        if mode == "apim-managed":
+            if apim.sku not in APPLICATION_ACCESS_SKUS:
+                o["mode"].fail(
+                    f"application-based access is not available on the {apim.sku} SKU "
+                    f"(only {', '.join(sorted(APPLICATION_ACCESS_SKUS))})"
+                )
+            for key in ("audience", *REQUIREMENT_KEYS):
+                if key in o:
+                    o[key].fail("applies to entra-app mode only: APIM registers the apps of apim-managed products")
+            if "owner" not in o:
+                o["owner"].fail("is required for apim-managed products: the APIM user that owns their client applications")
+            owner = o["owner"].string()
+            if owner not in user_ids:
+                o["owner"].fail(f"no APIM user {owner!r} in apim-oauth:apim.users")
+        else:
+            if "owner" in o:
+                o["owner"].fail("applies to apim-managed mode only")
+            audience = o["audience"].choice(("product", "backend")) if "audience" in o else "product"
+            if audience == "product":
+                if "scopes" in o:
+                    o["scopes"].fail("a product's own Entra app has no scopes; set audience: backend to require backend scopes")
+                requirements = _requirements(o, backend, default_roles=(probe.role_value,), own_role=probe.role_value)
+                if requirements.callers != "application":
+                    o["callers"].fail("a product's own Entra app has only an application role; set audience: backend for delegated callers")
+            else:
+                requirements = _requirements(o, backend)
+            if not requirements.roles and not requirements.scopes:
+                item.fail("requires no role or scope: any app in the tenant could get a token; name roles or scopes")
+        products.append(
+            ProductSettings(
+                name=name,
+                display_name=f["displayName"].string(max_length=300),
+                description=f["description"].string(max_length=1000) if "description" in f else "",
+                published=_flag(f, "published", default=True),
+                apis=product_apis,
+                subscription_key=_flag(f, "subscriptionKey", default=False),
+                mode=mode,
+                audience=audience,
+                requirements=requirements,
+                owner=owner,
+            )
+        )
+    unique(names, "product name")
+    return tuple(products)
+
+
+def _clients(
+    node: Node, products: tuple[ProductSettings, ...], backend: BackendSettings
+) -> tuple[ClientSettings, ...]:
+    clients: list[ClientSettings] = []
+    names: list[tuple[Node, str]] = []
+    by_name = {p.name: p for p in products}
+    if node.value is None:
+        return ()
+    for item in node.items():
+        f = item.mapping(required=("name", "displayName"), optional=("products", "roles", "scopes", "secret", "owner"))
+        name = f["name"].string(pattern=SLUG, hint=SLUG_HINT)
+        names.append((f["name"], name))
+        product_items = list(f["products"].items()) if "products" in f else []
+        client_products = tuple(n.string() for n in product_items)
+        for n, product in zip(product_items, client_products, strict=True):
+            if product not in by_name:
+                n.fail(f"no product named {product!r} (products: {', '.join(sorted(by_name))})")
+        unique(list(zip(product_items, client_products, strict=True)), "product")
+        modes = {by_name[p].mode for p in client_products}
+        if len(modes) > 1:
+            f["products"].fail(
+                "mixes entra-app and apim-managed products: APIM registers its own Entra app for apim-managed "
+                "clients, so declare two clients"
+            )
+        mode: Mode = modes.pop() if modes else "entra-app"
+        roles: tuple[str, ...] = ()
+        scopes: tuple[str, ...] = ()
+        secret, owner = None, None
+        if mode == "apim-managed":
+            for key in ("roles", "scopes", "secret"):
+                if key in f:
+                    f[key].fail("applies to clients of entra-app products only: APIM manages apim-managed clients")
+            owners = {by_name[p].owner for p in client_products}
+            if "owner" in f:
+                owner = f["owner"].string()
+                if owner not in {o for p in products for o in [p.owner] if o}:
+                    f["owner"].fail(f"no owner {owner!r} among the apim-managed products' owners")
+            elif len(owners) == 1:
+                owner = owners.pop()
+            else:
+                f["owner"].fail("is required: the client's products have different owners")
+        else:
+            if "owner" in f:
+                f["owner"].fail("applies to clients of apim-managed products only")
+            if "roles" in f:
+                role_items = list(f["roles"].items(min_items=1))
+                roles = tuple(n.string() for n in role_items)
+                for n, value in zip(role_items, roles, strict=True):
+                    role = backend.role(value)
+                    if role is None:
+                        n.fail(f"the backend app defines no app role {value!r}")
+                    if "Application" not in role.allowed_member_types:
+                        n.fail(f"app role {value!r} cannot be granted to an application (allowedMemberTypes)")
+                unique(list(zip(role_items, roles, strict=True)), "role")
+            if "scopes" in f:
+                scope_items = list(f["scopes"].items(min_items=1))
+                scopes = tuple(n.string() for n in scope_items)
+                for n, value in zip(scope_items, scopes, strict=True):
+                    if backend.scope(value) is None:
+                        n.fail(f"the backend app defines no scope {value!r}")
+                unique(list(zip(scope_items, scopes, strict=True)), "scope")
+            if "secret" in f:
+                secret = _secret(f["secret"])
+        clients.append(
+            ClientSettings(
+                name=name,
+                display_name=f["displayName"].string(max_length=120),
+                products=client_products,
+                mode=mode,
+                roles=roles,
+                scopes=scopes,
+                secret=secret,
+                owner=owner,
+            )
+        )
+    unique(names, "client name")
+    return tuple(clients)
+
+
+def _secret(node: Node) -> SecretSettings:
+    f = node.mapping(required=("slots",), optional=("validityDays",))
+    # Entra's portal offers at most 24 months; tenants may cap lower.
+    validity = f["validityDays"].integer(minimum=1, maximum=730) if "validityDays" in f else 180
+    slots_node = f["slots"]
+    s = slots_node.mapping(optional=("blue", "green"))
+    slots: list[SecretSlot] = []
+    for slot_name in ("blue", "green"):
+        if slot_name in s:
+            value = s[slot_name].value
+            if isinstance(value, dt.date):  # YAML reads an unquoted date as a date
+                rotated = value
+            else:
+                text = s[slot_name].string(pattern=r"\d{4}-\d{2}-\d{2}", hint="a date such as 2026-11-01")
+                try:
+                    rotated = dt.date.fromisoformat(text)
+                except ValueError:
+                    s[slot_name].fail(f"{text!r} is not a calendar date")
+            slots.append(SecretSlot(slot_name, rotated))
+    if not slots:
+        slots_node.fail("must name at least one slot (blue or green) with its rotation date")
+    return SecretSettings(validity_days=validity, slots=tuple(slots))
