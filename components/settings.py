@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -95,7 +95,7 @@ class ApiSettings:
     service_url: str
     openapi_file: Path | None
     """Absolute path of the OpenAPI document, when the API is imported from one."""
-    openapi_text: str | None
+    openapi_text: str | None = field(repr=False)
     operation_ids: tuple[str, ...]
     requirements: TokenRequirements | None
     """API-scope token policy (audience: the backend app), when configured."""
@@ -295,6 +295,7 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     apis = _apis(node("apis"), backend, base_dir)
     products = _products(node("products"), apim, apis, backend)
     clients = _clients(node("clients"), products, backend)
+    _check_azure_ad_token_clients(products, apis, clients)
     return Settings(cloud, tenant_id, apim, apis, backend, products, clients)
 
 
@@ -439,9 +440,9 @@ def _backend(node: Node, tenant_id: str) -> BackendSettings:
     # Scopes and roles share one namespace of values on an app registration.
     value_nodes = [(f["scopes"], s.value) for s in scopes] + [(f["appRoles"], r.value) for r in roles]
     if "scopes" in f:
-        unique([(n, s.value) for n, s in zip(f["scopes"].items(), scopes, strict=True)], "scope value")
+        unique([(Node(s.value, f"{n.path}.value"), s.value) for n, s in zip(f["scopes"].items(), scopes, strict=True)], "scope value")
     if "appRoles" in f:
-        unique([(n, r.value) for n, r in zip(f["appRoles"].items(), roles, strict=True)], "app role value")
+        unique([(Node(r.value, f"{n.path}.value"), r.value) for n, r in zip(f["appRoles"].items(), roles, strict=True)], "app role value")
     unique(value_nodes, "permission value (scopes and app roles must differ)")
     return BackendSettings(
         display_name=f["displayName"].string(max_length=120),
@@ -708,6 +709,17 @@ def _clients(
                 unique(list(zip(scope_items, scopes, strict=True)), "scope")
             if "secret" in f:
                 secret = _secret(f["secret"])
+            for product_name in client_products:
+                req = by_name[product_name].requirements
+                if by_name[product_name].audience != "backend" or req is None or not req.roles:
+                    continue
+                held = set(roles) & set(req.roles)
+                enough = held == set(req.roles) if req.roles_match == "all" else bool(held)
+                if not enough:
+                    f["roles"].fail(
+                        f"product {product_name!r} requires {req.roles_match} of the roles {', '.join(req.roles)}; "
+                        "grant them here or the gateway will reject this client"
+                    )
         clients.append(
             ClientSettings(
                 name=name,
@@ -746,3 +758,31 @@ def _secret(node: Node) -> SecretSettings:
     if not slots:
         slots_node.fail("must name at least one slot (blue or green) with its rotation date")
     return SecretSettings(validity_days=validity, slots=tuple(slots))
+
+
+def _check_azure_ad_token_clients(
+    products: tuple[ProductSettings, ...], apis: tuple[ApiSettings, ...], clients: tuple[ClientSettings, ...]
+) -> None:
+    # validate-azure-ad-token admits only the listed client applications (reference 4): with none it
+    # would reject every caller.
+    for index, product in enumerate(products):
+        req = product.requirements
+        if req and req.validator == "validate-azure-ad-token" and not any(product.name in c.products for c in clients):
+            Node(None, f"{NAMESPACE}:products[{index}].oauth.validator").fail(
+                "validate-azure-ad-token admits only listed client applications, and no client is linked to this product"
+            )
+    for index, api in enumerate(apis):
+        reqs = [("", api.requirements)] + [(f".operations[{i}]", o.requirements) for i, o in enumerate(api.operations)]
+        for suffix, req in reqs:
+            if req and req.validator == "validate-azure-ad-token" and not api_clients(api.name, products, clients):
+                Node(None, f"{NAMESPACE}:apis[{index}].oauth{suffix}.validator").fail(
+                    "validate-azure-ad-token admits only listed client applications, and no client reaches this API"
+                )
+
+
+def api_clients(
+    api: str, products: tuple[ProductSettings, ...], clients: tuple[ClientSettings, ...]
+) -> tuple[ClientSettings, ...]:
+    """The entra-app clients linked to a product that contains `api`."""
+    names = {p.name for p in products if api in p.apis}
+    return tuple(c for c in clients if c.mode == "entra-app" and names & set(c.products))
