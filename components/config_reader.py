@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -79,23 +79,25 @@ class Node:
             if self.value == option and type(self.value) is type(option):
                 return option
         shown = ", ".join(repr(a) for a in allowed)
-        self.fail(f"{self.value!r} is not one of {shown}")
+        return self.fail(f"{self.value!r} is not one of {shown}")
 
     # --- containers ----------------------------------------------------------------------------
 
     def items(self, *, min_items: int = 0) -> Iterator[Node]:
-        if not isinstance(self.value, list):
-            self.fail(f"must be a list, not {_kind(self.value)}")
-        values: list[object] = self.value  # pyright: ignore[reportUnknownVariableType]
+        value = self.value
+        if not isinstance(value, list):
+            self.fail(f"must be a list, not {_kind(value)}")
+        values = cast("list[object]", value)
         if len(values) < min_items:
             self.fail(f"must list at least {min_items} item{'s' if min_items > 1 else ''}")
         for index, item in enumerate(values):
             yield Node(item, f"{self.path}[{index}]")
 
     def mapping(self, *, required: Sequence[str] = (), optional: Sequence[str] = ()) -> Fields:
-        if not isinstance(self.value, Mapping):
-            self.fail(f"must be a mapping, not {_kind(self.value)}")
-        raw: Mapping[Any, Any] = self.value  # pyright: ignore[reportUnknownVariableType]
+        value = self.value
+        if not isinstance(value, Mapping):
+            self.fail(f"must be a mapping, not {_kind(value)}")
+        raw = cast("Mapping[object, object]", value)
         allowed = (*required, *optional)
         for key in raw:
             if key not in allowed:
@@ -120,9 +122,6 @@ class Fields:
 
     def __getitem__(self, key: str) -> Node:
         return Node(self._values.get(key), f"{self.path}.{key}")
-
-    def get(self, key: str) -> Node | None:
-        return self[key] if key in self else None
 
 
 def _closest(key: str, allowed: Sequence[str]) -> str | None:

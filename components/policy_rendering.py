@@ -259,7 +259,7 @@ def _tenant(value: object, *, allow_domain: bool) -> str:
         return tenant
     if not allow_domain:
         raise PolicyValueError(
-            "tenant_id", "must be the tenant's GUID: token issuers carry it, so one built from a domain never matches"
+            "tenant_id", "must be the tenant's GUID: token issuers carry it, a domain would never match"
         )
     if not _DOMAIN.fullmatch(tenant):
         raise PolicyValueError("tenant_id", "must be the tenant's GUID or one of its domains")
@@ -288,7 +288,7 @@ def _clock_skew(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         raise PolicyValueError("clock_skew_seconds", "must be a whole number of seconds")
     if not 0 <= value <= MAX_CLOCK_SKEW_SECONDS:
-        raise PolicyValueError("clock_skew_seconds", f"must be between 0 and {MAX_CLOCK_SKEW_SECONDS} seconds")
+        raise PolicyValueError("clock_skew_seconds", f"must be 0 to {MAX_CLOCK_SKEW_SECONDS} seconds")
     return str(value)
 
 
@@ -300,7 +300,7 @@ def _derived(name: str, value: str) -> str:
 # --- from a policy to the values its template needs ---------------------------------------------
 
 # What a template placeholder can be bound to: text, absent, a nested scope, an element, or a list.
-_Value: TypeAlias = "str | None | ET.Element | Mapping[str, _Value] | tuple[_Value, ...]"
+_Value: TypeAlias = "str | ET.Element | Mapping[str, _Value] | tuple[_Value, ...] | None"
 _Scope: TypeAlias = Mapping[str, _Value]
 
 
@@ -309,16 +309,9 @@ def _claim_scope(prefix: str, claim: object) -> _Scope:
         raise PolicyValueError(prefix.rstrip(".") or "claim", "must be a ClaimRequirement")
     name = _text(f"{prefix}name", claim.name)
     values = _texts(f"{prefix}values", claim.values)
-    match: object = claim.match
-    if match not in ("all", "any"):
-        raise PolicyValueError(f"{prefix}match", "must be 'all' or 'any'")
-    separator: object = claim.separator
+    match = _match(f"{prefix}match", claim.match)
+    separator = _separator(f"{prefix}separator", claim.separator)
     if separator is not None:
-        if not isinstance(separator, str) or not separator or _LINE_BREAK_OR_TAB.search(separator):
-            raise PolicyValueError(f"{prefix}separator", "must be a non-empty string without tabs or line breaks")
-        problem = policy_value_problem(separator)
-        if problem is not None:
-            raise PolicyValueError(f"{prefix}separator", problem)
         for index, value in enumerate(values):
             if separator in value:
                 # The gateway splits the claim at the separator, so such a value can never match.
@@ -327,7 +320,24 @@ def _claim_scope(prefix: str, claim: object) -> _Scope:
         raise PolicyValueError(f"{prefix}separator", "scp holds space-separated scopes: use separator ' '")
     if name == "roles" and separator is not None:
         raise PolicyValueError(f"{prefix}separator", "roles is an array of roles: leave separator unset")
-    return {"name": name, "match": str(match), "separator": separator, "values": values}
+    return {"name": name, "match": match, "separator": separator, "values": values}
+
+
+def _match(name: str, value: object) -> str:
+    if value not in ("all", "any"):
+        raise PolicyValueError(name, "must be 'all' or 'any'")
+    return str(value)
+
+
+def _separator(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or _LINE_BREAK_OR_TAB.search(value):
+        raise PolicyValueError(name, "must be a non-empty string without tabs or line breaks")
+    problem = policy_value_problem(value)
+    if problem is not None:
+        raise PolicyValueError(name, problem)
+    return value
 
 
 def _claims_scope(claims: object) -> tuple[_Value, ...]:
@@ -365,10 +375,12 @@ def _jwt_scope(policy: JwtPolicy) -> _Scope:
 def _azure_ad_token_scope(policy: AzureAdTokenPolicy) -> _Scope:
     cloud = _cloud(policy.cloud)
     # Global is the validator's default; other clouds must say where their tenant lives.
-    endpoint = None if cloud.name == "global" else f"https://{cloud.login_host}"
+    endpoint = None
+    if cloud.name != "global":
+        endpoint = _derived("authentication_endpoint", f"https://{cloud.login_host}")
     return {
         "tenant_id": _tenant(policy.tenant_id, allow_domain=True),
-        "authentication_endpoint": None if endpoint is None else _derived("authentication_endpoint", endpoint),
+        "authentication_endpoint": endpoint,
         "failed_message": _text("failed_message", policy.failed_message, identifier=False),
         "client_application_ids": _guids("client_application_ids", policy.client_application_ids),
         "backend_application_ids": _guids(
@@ -390,7 +402,8 @@ _REPEAT_SPEC = re.compile(rf"(?P<item>[a-z_][a-z0-9_]*) in (?P<path>{_PATH})")
 
 def _parse(text: str) -> ET.Element:
     # Keeps comments: those inside a template's root element are meant for the deployed policy.
-    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))
+    # Only ever given our own templates and our own output, never outside input.
+    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))  # noqa: S314
     parser.feed(text)
     return parser.close()
 
@@ -424,14 +437,16 @@ def _expand(node: ET.Element, scope: _Scope, template: str) -> list[ET.Element]:
     """The output elements for template `node` (none, one, or one per repeated item)."""
     tag: object = node.tag
     if tag is ET.Comment:
-        return [ET.Comment(" " + " ".join((node.text or "").split()) + " ")]
+        # One line, whatever the template's layout: indentation is applied to the output as a whole.
+        comment = ET.Comment(" " + " ".join((node.text or "").split()) + " ")
+        return [cast("ET.Element", comment)]
     if tag == _SLOT:
         filling = _lookup(scope, node.get("name", ""), template)
         if not isinstance(filling, tuple):
             raise TemplateError(f"{template}: slot {node.get('name')!r} needs elements")
         return [_element(item, template) for item in filling]
     condition = node.get(_IF)
-    if condition is not None and not _lookup(scope, condition, template):
+    if condition is not None and not _present(_lookup(scope, condition, template)):
         return []
     spec = node.get(_REPEAT)
     if spec is None:
@@ -443,6 +458,10 @@ def _expand(node: ET.Element, scope: _Scope, template: str) -> list[ET.Element]:
     if not isinstance(items, tuple):
         raise TemplateError(f"{template}: {repeat['path']!r} is not a list")
     return [_fill_element(node, {**scope, repeat["item"]: item}, template) for item in items]
+
+
+def _present(value: _Value) -> bool:
+    return isinstance(value, ET.Element) or bool(value)
 
 
 def _element(value: _Value, template: str) -> ET.Element:

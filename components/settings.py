@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 
@@ -32,7 +32,17 @@ Match = Literal["any", "all"]
 Audience = Literal["product", "backend"]
 MemberType = Literal["Application", "User"]
 
-SKUS = ("Developer", "Basic", "Standard", "Premium", "Consumption", "Isolated", "BasicV2", "StandardV2", "PremiumV2")
+SKUS = (
+    "Developer",
+    "Basic",
+    "Standard",
+    "Premium",
+    "Consumption",
+    "Isolated",
+    "BasicV2",
+    "StandardV2",
+    "PremiumV2",
+)
 # Application-based access (product OAuth managed by APIM) is a preview for these tiers only (reference 1.B).
 APPLICATION_ACCESS_SKUS = frozenset({"Developer", "Basic", "Standard", "Premium"})
 
@@ -242,13 +252,13 @@ class Settings:
 
 def load_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` map of a stack file, values as YAML gives them (namespaced keys)."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    document: object = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(document, dict):
         raise ConfigError(str(path), "a stack file must be a mapping with a 'config' key")
-    config = document.get("config") or {}  # pyright: ignore[reportUnknownMemberType]
+    config: object = cast("dict[str, object]", document).get("config") or {}
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: config", "must be a mapping")
-    return {str(k): v for k, v in config.items()}  # pyright: ignore[reportUnknownVariableType]
+    return {str(k): v for k, v in cast("dict[object, object]", config).items()}
 
 
 def from_pulumi() -> Settings:
@@ -316,10 +326,21 @@ def _check_providers(config: Mapping[str, Any], cloud: Cloud, tenant_id: str) ->
 def _apim(node: Node, default_location: str | None) -> ApimSettings:
     f = node.mapping(
         required=("name", "resourceGroup", "sku", "publisherName", "publisherEmail"),
-        optional=("location", "capacity", "createResourceGroup", "protect", "assignApplicationAdministrator", "users"),
+        optional=(
+            "location",
+            "capacity",
+            "createResourceGroup",
+            "protect",
+            "assignApplicationAdministrator",
+            "users",
+        ),
     )
     sku = f["sku"].choice(SKUS)
-    capacity = f["capacity"].integer(minimum=0, maximum=31) if "capacity" in f else (0 if sku == "Consumption" else 1)
+    capacity = (
+        f["capacity"].integer(minimum=0, maximum=31)
+        if "capacity" in f
+        else (0 if sku == "Consumption" else 1)
+    )
     if sku == "Consumption" and capacity != 0:
         f["capacity"].fail("must be 0 for the Consumption SKU")
     if sku == "Developer" and capacity != 1:
@@ -352,13 +373,17 @@ def _apim(node: Node, default_location: str | None) -> ApimSettings:
             pattern=r"[a-zA-Z](?:[a-zA-Z0-9-]{0,48}[a-zA-Z0-9])?",
             hint="1-50 letters, digits and '-', starting with a letter (it becomes a DNS name)",
         ),
-        resource_group=f["resourceGroup"].string(pattern=r"[-\w._()]{1,90}", hint="an Azure resource group name"),
+        resource_group=f["resourceGroup"].string(
+            pattern=r"[-\w._()]{1,90}", hint="an Azure resource group name"
+        ),
         create_resource_group=_flag(f, "createResourceGroup", default=True),
         location=location,
         sku=sku,
         capacity=capacity,
         publisher_name=f["publisherName"].string(max_length=100),
-        publisher_email=f["publisherEmail"].string(pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", hint="an email address"),
+        publisher_email=f["publisherEmail"].string(
+            pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", hint="an email address"
+        ),
         protect=_flag(f, "protect", default=False),
         assign_application_administrator=_flag(f, "assignApplicationAdministrator", default=True),
         users=tuple(users),
@@ -387,8 +412,12 @@ def _backend(node: Node, tenant_id: str) -> BackendSettings:
         identifier_uri = uri_node.string(max_length=255)
         # Entra's secure default (reference 7): a new URI must carry the tenant ID, the app ID or a verified
         # domain. The app ID is unknown until deployment, so a configured api:// URI must carry the tenant.
-        tenant_form = re.fullmatch(rf"api://{re.escape(tenant_id)}/[A-Za-z0-9._~\-/]+", identifier_uri, re.IGNORECASE)
-        domain_form = re.fullmatch(r"https://[a-z0-9.-]+\.[a-z]{2,}/[A-Za-z0-9._~\-/]+", identifier_uri, re.IGNORECASE)
+        tenant_form = re.fullmatch(
+            rf"api://{re.escape(tenant_id)}/[A-Za-z0-9._~\-/]+", identifier_uri, re.IGNORECASE
+        )
+        domain_form = re.fullmatch(
+            r"https://[a-z0-9.-]+\.[a-z]{2,}/[A-Za-z0-9._~\-/]+", identifier_uri, re.IGNORECASE
+        )
         if not (tenant_form or domain_form):
             uri_node.fail(
                 f"{identifier_uri!r} is not an App ID URI Entra accepts: use api://{{tenantId}}/{{name}} or "
@@ -410,9 +439,13 @@ def _backend(node: Node, tenant_id: str) -> BackendSettings:
                     value=_permission_value(s["value"]),
                     admin_consent_display_name=s["adminConsentDisplayName"].string(),
                     admin_consent_description=s["adminConsentDescription"].string(max_length=1024),
-                    user_consent_display_name=s["userConsentDisplayName"].string() if "userConsentDisplayName" in s else None,
+                    user_consent_display_name=s["userConsentDisplayName"].string()
+                    if "userConsentDisplayName" in s
+                    else None,
                     user_consent_description=(
-                        s["userConsentDescription"].string(max_length=1024) if "userConsentDescription" in s else None
+                        s["userConsentDescription"].string(max_length=1024)
+                        if "userConsentDescription" in s
+                        else None
                     ),
                     type=s["type"].choice(("Admin", "User")) if "type" in s else "Admin",
                     enabled=_flag(s, "enabled", default=True),
@@ -426,7 +459,9 @@ def _backend(node: Node, tenant_id: str) -> BackendSettings:
             )
             members: tuple[MemberType, ...] = ("Application",)
             if "allowedMemberTypes" in r:
-                members = tuple(m.choice(("Application", "User")) for m in r["allowedMemberTypes"].items(min_items=1))
+                members = tuple(
+                    m.choice(("Application", "User")) for m in r["allowedMemberTypes"].items(min_items=1)
+                )
                 unique([(r["allowedMemberTypes"], m) for m in members], "member type")
             roles.append(
                 AppRoleSettings(
@@ -440,9 +475,21 @@ def _backend(node: Node, tenant_id: str) -> BackendSettings:
     # Scopes and roles share one namespace of values on an app registration.
     value_nodes = [(f["scopes"], s.value) for s in scopes] + [(f["appRoles"], r.value) for r in roles]
     if "scopes" in f:
-        unique([(Node(s.value, f"{n.path}.value"), s.value) for n, s in zip(f["scopes"].items(), scopes, strict=True)], "scope value")
+        unique(
+            [
+                (Node(s.value, f"{n.path}.value"), s.value)
+                for n, s in zip(f["scopes"].items(), scopes, strict=True)
+            ],
+            "scope value",
+        )
     if "appRoles" in f:
-        unique([(Node(r.value, f"{n.path}.value"), r.value) for n, r in zip(f["appRoles"].items(), roles, strict=True)], "app role value")
+        unique(
+            [
+                (Node(r.value, f"{n.path}.value"), r.value)
+                for n, r in zip(f["appRoles"].items(), roles, strict=True)
+            ],
+            "app role value",
+        )
     unique(value_nodes, "permission value (scopes and app roles must differ)")
     return BackendSettings(
         display_name=f["displayName"].string(max_length=120),
@@ -463,7 +510,9 @@ def _requirements(
     roles: tuple[str, ...] = default_roles
     if "roles" in f:
         if own_role is not None:
-            f["roles"].fail(f"a product with its own Entra app requires its role {own_role!r}; set audience: backend to require backend roles")
+            f["roles"].fail(
+                f"a product with its own Entra app requires its role {own_role!r}; set audience: backend to require backend roles"
+            )
         role_items = list(f["roles"].items(min_items=1))
         roles = tuple(_permission_value(n) for n in role_items)
         unique(list(zip(role_items, roles, strict=True)), "role")
@@ -473,7 +522,9 @@ def _requirements(
                 n.fail(f"the backend app defines no app role {value!r}")
             wanted = "Application" if callers == "application" else "User"
             if wanted not in role.allowed_member_types:
-                n.fail(f"app role {value!r} cannot be held by {callers} callers (allowedMemberTypes lacks {wanted})")
+                n.fail(
+                    f"app role {value!r} cannot be held by {callers} callers (allowedMemberTypes lacks {wanted})"
+                )
     scopes: tuple[str, ...] = ()
     if "scopes" in f:
         if callers == "application":
@@ -488,17 +539,29 @@ def _requirements(
             if backend.scope(value) is None:
                 n.fail(f"the backend app defines no scope {value!r}")
     return TokenRequirements(
-        validator=f["validator"].choice(("validate-jwt", "validate-azure-ad-token")) if "validator" in f else "validate-jwt",
+        validator=f["validator"].choice(("validate-jwt", "validate-azure-ad-token"))
+        if "validator" in f
+        else "validate-jwt",
         callers=callers,
         roles=roles,
         roles_match=f["rolesMatch"].choice(("any", "all")) if "rolesMatch" in f else "any",
         scopes=scopes,
         scopes_match=f["scopesMatch"].choice(("any", "all")) if "scopesMatch" in f else "any",
-        clock_skew_seconds=f["clockSkewSeconds"].integer(minimum=0, maximum=300) if "clockSkewSeconds" in f else 60,
+        clock_skew_seconds=f["clockSkewSeconds"].integer(minimum=0, maximum=300)
+        if "clockSkewSeconds" in f
+        else 60,
     )
 
 
-REQUIREMENT_KEYS = ("validator", "callers", "roles", "rolesMatch", "scopes", "scopesMatch", "clockSkewSeconds")
+REQUIREMENT_KEYS = (
+    "validator",
+    "callers",
+    "roles",
+    "rolesMatch",
+    "scopes",
+    "scopesMatch",
+    "clockSkewSeconds",
+)
 
 
 def _apis(node: Node, backend: BackendSettings, base_dir: Path) -> tuple[ApiSettings, ...]:
@@ -532,14 +595,19 @@ def _apis(node: Node, backend: BackendSettings, base_dir: Path) -> tuple[ApiSett
                         known = ", ".join(operation_ids) or "none: operations come from an OpenAPI file"
                         op["operationId"].fail(f"the API has no operation {op_id!r} (operations: {known})")
                     ops.append(OperationSettings(op_id, _requirements(op, backend)))
-                unique([(n, o.operation_id) for n, o in zip(o["operations"].items(), ops, strict=True)], "operation")
+                unique(
+                    [(n, o.operation_id) for n, o in zip(o["operations"].items(), ops, strict=True)],
+                    "operation",
+                )
                 operations = tuple(ops)
         apis.append(
             ApiSettings(
                 name=name,
                 display_name=f["displayName"].string(max_length=300),
                 path=path,
-                service_url=f["serviceUrl"].string(pattern=r"https://[^\s/$.?#][^\s]*", hint="an https:// URL"),
+                service_url=f["serviceUrl"].string(
+                    pattern=r"https://[^\s/$.?#][^\s]*", hint="an https:// URL"
+                ),
                 openapi_file=openapi_file,
                 openapi_text=openapi_text,
                 operation_ids=operation_ids,
@@ -559,19 +627,26 @@ def _openapi(node: Node, base_dir: Path) -> tuple[Path, str, tuple[str, ...]]:
         node.fail(f"file {relative!r} does not exist (paths start at the project directory)")
     text = file.read_text(encoding="utf-8")
     try:
-        document = yaml.safe_load(text)
+        document: object = yaml.safe_load(text)
     except yaml.YAMLError as error:
         node.fail(f"{relative!r} does not parse as YAML or JSON: {str(error).splitlines()[0]}")
-    if not isinstance(document, dict) or not ({"openapi", "swagger"} & set(document)):  # pyright: ignore[reportUnknownArgumentType]
+    if not isinstance(document, dict) or not (
+        {"openapi", "swagger"} & set(cast("dict[str, object]", document))
+    ):
         node.fail(f"{relative!r} is not an OpenAPI document (no 'openapi' or 'swagger' key)")
     operation_ids: list[str] = []
-    paths: object = document.get("paths") or {}  # pyright: ignore[reportUnknownMemberType]
-    if isinstance(paths, dict):
-        for operations in paths.values():  # pyright: ignore[reportUnknownVariableType]
-            if isinstance(operations, dict):
-                for operation in operations.values():  # pyright: ignore[reportUnknownVariableType]
-                    if isinstance(operation, dict) and isinstance(op_id := operation.get("operationId"), str):  # pyright: ignore[reportUnknownMemberType]
-                        operation_ids.append(op_id)
+    paths: object = cast("dict[str, object]", document).get("paths") or {}
+    for operations in cast("dict[str, object]", paths).values() if isinstance(paths, dict) else ():
+        for operation in (
+            cast("dict[str, object]", operations).values() if isinstance(operations, dict) else ()
+        ):
+            op_id = (
+                cast("dict[str, object]", operation).get("operationId")
+                if isinstance(operation, dict)
+                else None
+            )
+            if isinstance(op_id, str):
+                operation_ids.append(op_id)
     return file, text, tuple(operation_ids)
 
 
@@ -608,9 +683,13 @@ def _products(
                 )
             for key in ("audience", *REQUIREMENT_KEYS):
                 if key in o:
-                    o[key].fail("applies to entra-app mode only: APIM registers the apps of apim-managed products")
+                    o[key].fail(
+                        "applies to entra-app mode only: APIM registers the apps of apim-managed products"
+                    )
             if "owner" not in o:
-                o["owner"].fail("is required for apim-managed products: the APIM user that owns their client applications")
+                o["owner"].fail(
+                    "is required for apim-managed products: the APIM user that owns their client applications"
+                )
             owner = o["owner"].string()
             if owner not in user_ids:
                 o["owner"].fail(f"no APIM user {owner!r} in apim-oauth:apim.users")
@@ -620,14 +699,22 @@ def _products(
             audience = o["audience"].choice(("product", "backend")) if "audience" in o else "product"
             if audience == "product":
                 if "scopes" in o:
-                    o["scopes"].fail("a product's own Entra app has no scopes; set audience: backend to require backend scopes")
-                requirements = _requirements(o, backend, default_roles=(probe.role_value,), own_role=probe.role_value)
+                    o["scopes"].fail(
+                        "a product's own Entra app has no scopes; set audience: backend to require backend scopes"
+                    )
+                requirements = _requirements(
+                    o, backend, default_roles=(probe.role_value,), own_role=probe.role_value
+                )
                 if requirements.callers != "application":
-                    o["callers"].fail("a product's own Entra app has only an application role; set audience: backend for delegated callers")
+                    o["callers"].fail(
+                        "a product's own Entra app has only an application role; set audience: backend for delegated callers"
+                    )
             else:
                 requirements = _requirements(o, backend)
             if not requirements.roles and not requirements.scopes:
-                item.fail("requires no role or scope: any app in the tenant could get a token; name roles or scopes")
+                item.fail(
+                    "requires no role or scope: any app in the tenant could get a token; name roles or scopes"
+                )
         products.append(
             ProductSettings(
                 name=name,
@@ -655,7 +742,9 @@ def _clients(
     if node.value is None:
         return ()
     for item in node.items():
-        f = item.mapping(required=("name", "displayName"), optional=("products", "roles", "scopes", "secret", "owner"))
+        f = item.mapping(
+            required=("name", "displayName"), optional=("products", "roles", "scopes", "secret", "owner")
+        )
         name = f["name"].string(pattern=SLUG, hint=SLUG_HINT)
         names.append((f["name"], name))
         product_items = list(f["products"].items()) if "products" in f else []
@@ -664,20 +753,22 @@ def _clients(
             if product not in by_name:
                 n.fail(f"no product named {product!r} (products: {', '.join(sorted(by_name))})")
         unique(list(zip(product_items, client_products, strict=True)), "product")
-        modes = {by_name[p].mode for p in client_products}
+        modes: set[Mode] = {by_name[p].mode for p in client_products}
         if len(modes) > 1:
             f["products"].fail(
                 "mixes entra-app and apim-managed products: APIM registers its own Entra app for apim-managed "
                 "clients, so declare two clients"
             )
-        mode: Mode = modes.pop() if modes else "entra-app"
+        mode: Mode = next(iter(modes)) if modes else "entra-app"
         roles: tuple[str, ...] = ()
         scopes: tuple[str, ...] = ()
         secret, owner = None, None
         if mode == "apim-managed":
             for key in ("roles", "scopes", "secret"):
                 if key in f:
-                    f[key].fail("applies to clients of entra-app products only: APIM manages apim-managed clients")
+                    f[key].fail(
+                        "applies to clients of entra-app products only: APIM manages apim-managed clients"
+                    )
             owners = {by_name[p].owner for p in client_products}
             if "owner" in f:
                 owner = f["owner"].string()
@@ -767,14 +858,24 @@ def _check_azure_ad_token_clients(
     # would reject every caller.
     for index, product in enumerate(products):
         req = product.requirements
-        if req and req.validator == "validate-azure-ad-token" and not any(product.name in c.products for c in clients):
+        if (
+            req
+            and req.validator == "validate-azure-ad-token"
+            and not any(product.name in c.products for c in clients)
+        ):
             Node(None, f"{NAMESPACE}:products[{index}].oauth.validator").fail(
                 "validate-azure-ad-token admits only listed client applications, and no client is linked to this product"
             )
     for index, api in enumerate(apis):
-        reqs = [("", api.requirements)] + [(f".operations[{i}]", o.requirements) for i, o in enumerate(api.operations)]
+        reqs = [("", api.requirements)] + [
+            (f".operations[{i}]", o.requirements) for i, o in enumerate(api.operations)
+        ]
         for suffix, req in reqs:
-            if req and req.validator == "validate-azure-ad-token" and not api_clients(api.name, products, clients):
+            if (
+                req
+                and req.validator == "validate-azure-ad-token"
+                and not api_clients(api.name, products, clients)
+            ):
                 Node(None, f"{NAMESPACE}:apis[{index}].oauth{suffix}.validator").fail(
                     "validate-azure-ad-token admits only listed client applications, and no client reaches this API"
                 )

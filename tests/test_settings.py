@@ -37,7 +37,9 @@ def set_in(path: str, value: Any) -> Edit:
         if ":" in path:
             config[path] = value
             return
-        tokens: list[str | int] = [int(t) if t.isdigit() else t for t in path.replace("]", "").replace("[", ".").split(".")]
+        tokens: list[str | int] = [
+            int(t) if t.isdigit() else t for t in path.replace("]", "").replace("[", ".").split(".")
+        ]
         tokens[0] = key(str(tokens[0]))
         target: Any = config
         for token in tokens[:-1]:
@@ -85,7 +87,8 @@ def test_dev_stack_parses_into_what_the_components_need() -> None:
     assert s.backend.app_role_assignment_required is True
     echo = s.apis[0]
     assert echo.operation_ids == ("getEcho", "postEcho")
-    assert echo.requirements is not None and echo.requirements.scopes == ("Echo.Read",)
+    assert echo.requirements is not None
+    assert echo.requirements.scopes == ("Echo.Read",)
 
 
 def test_structured_values_arrive_as_json_text_from_the_engine() -> None:
@@ -102,7 +105,12 @@ def test_cloud_defaults_to_global_and_china_uses_its_hosts() -> None:
     assert china.cloud.issuer(china.tenant_id, 1).startswith("https://sts.chinacloudapi.cn/")
 
 
-OWNERLESS_PRODUCT = {"name": "extra", "displayName": "Extra", "apis": ["status"], "oauth": {"mode": "apim-managed"}}
+OWNERLESS_PRODUCT = {
+    "name": "extra",
+    "displayName": "Extra",
+    "apis": ["status"],
+    "oauth": {"mode": "apim-managed"},
+}
 
 # (edit, the exact key path the error must name, a phrase the message must contain)
 BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
@@ -120,60 +128,206 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     ("apis not a list", set_in("apis", {"name": "echo"}), "apim-oauth:apis", "must be a list"),
     ("duplicate API name", set_in("apis[1].name", "echo"), "apim-oauth:apis[1].name", "duplicate API name"),
     ("API path used twice", set_in("apis[1].path", "Echo"), "apim-oauth:apis[1].path", "duplicate API path"),
-    ("service URL not https", set_in("apis[1].serviceUrl", "http://status"), "apim-oauth:apis[1].serviceUrl", "https"),
-    ("OpenAPI file missing", set_in("apis[0].openApi", "apis/nope.yaml"), "apim-oauth:apis[0].openApi", "does not exist"),
-    ("OpenAPI not a document", set_in("apis[0].openApi", "Pulumi.yaml"), "apim-oauth:apis[0].openApi", "not an OpenAPI"),
-    ("unknown operation", set_in("apis[0].oauth.operations[0].operationId", "deleteEcho"),
-     "apim-oauth:apis[0].oauth.operations[0].operationId", "no operation"),
-    ("scope with a space", set_in("backend.scopes[0].value", "Echo Read"), "apim-oauth:backend.scopes[0].value", "no spaces"),
-    ("scope with leading dot", set_in("backend.scopes[0].value", ".Echo"), "apim-oauth:backend.scopes[0].value", "not starting with '.'"),
-    ("scope too long", set_in("backend.scopes[0].value", "E" * 121), "apim-oauth:backend.scopes[0].value", "120"),
-    ("scope as policy expression", set_in("backend.scopes[0].value", "@(context.Request)"),
-     "apim-oauth:backend.scopes[0].value", "policy expression"),
-    ("role as named value", set_in("backend.appRoles[0].value", "{{secret}}"),
-     "apim-oauth:backend.appRoles[0].value", "named-value"),
-    ("duplicate role value", set_in("backend.appRoles[1].value", "Echo.Read.All"),
-     "apim-oauth:backend.appRoles[1].value", "duplicate app role value"),
-    ("role and scope share a value", set_in("backend.appRoles[0].value", "Echo.Read"),
-     "apim-oauth:backend.appRoles", "must differ"),
-    ("bad member type", set_in("backend.appRoles[0].allowedMemberTypes", ["Group"]),
-     "apim-oauth:backend.appRoles[0].allowedMemberTypes[0]", "not one of"),
-    ("App ID URI outside the formats", set_in("backend.identifierUri", "api://echo"),
-     "apim-oauth:backend.identifierUri", "not an App ID URI"),
+    (
+        "service URL not https",
+        set_in("apis[1].serviceUrl", "http://status"),
+        "apim-oauth:apis[1].serviceUrl",
+        "https",
+    ),
+    (
+        "OpenAPI file missing",
+        set_in("apis[0].openApi", "apis/nope.yaml"),
+        "apim-oauth:apis[0].openApi",
+        "does not exist",
+    ),
+    (
+        "OpenAPI not a document",
+        set_in("apis[0].openApi", "Pulumi.yaml"),
+        "apim-oauth:apis[0].openApi",
+        "not an OpenAPI",
+    ),
+    (
+        "unknown operation",
+        set_in("apis[0].oauth.operations[0].operationId", "deleteEcho"),
+        "apim-oauth:apis[0].oauth.operations[0].operationId",
+        "no operation",
+    ),
+    (
+        "scope with a space",
+        set_in("backend.scopes[0].value", "Echo Read"),
+        "apim-oauth:backend.scopes[0].value",
+        "no spaces",
+    ),
+    (
+        "scope with leading dot",
+        set_in("backend.scopes[0].value", ".Echo"),
+        "apim-oauth:backend.scopes[0].value",
+        "not starting with '.'",
+    ),
+    (
+        "scope too long",
+        set_in("backend.scopes[0].value", "E" * 121),
+        "apim-oauth:backend.scopes[0].value",
+        "120",
+    ),
+    (
+        "scope as policy expression",
+        set_in("backend.scopes[0].value", "@(context.Request)"),
+        "apim-oauth:backend.scopes[0].value",
+        "policy expression",
+    ),
+    (
+        "role as named value",
+        set_in("backend.appRoles[0].value", "{{secret}}"),
+        "apim-oauth:backend.appRoles[0].value",
+        "named-value",
+    ),
+    (
+        "duplicate role value",
+        set_in("backend.appRoles[1].value", "Echo.Read.All"),
+        "apim-oauth:backend.appRoles[1].value",
+        "duplicate app role value",
+    ),
+    (
+        "role and scope share a value",
+        set_in("backend.appRoles[0].value", "Echo.Read"),
+        "apim-oauth:backend.appRoles",
+        "must differ",
+    ),
+    (
+        "bad member type",
+        set_in("backend.appRoles[0].allowedMemberTypes", ["Group"]),
+        "apim-oauth:backend.appRoles[0].allowedMemberTypes[0]",
+        "not one of",
+    ),
+    (
+        "App ID URI outside the formats",
+        set_in("backend.identifierUri", "api://echo"),
+        "apim-oauth:backend.identifierUri",
+        "not an App ID URI",
+    ),
     ("token version 3", set_in("backend.tokenVersion", 3), "apim-oauth:backend.tokenVersion", "not one of"),
-    ("product names a missing API", set_in("products[0].apis[1]", "billing"), "apim-oauth:products[0].apis[1]", "no API named"),
+    (
+        "product names a missing API",
+        set_in("products[0].apis[1]", "billing"),
+        "apim-oauth:products[0].apis[1]",
+        "no API named",
+    ),
     ("product with no APIs", set_in("products[0].apis", []), "apim-oauth:products[0].apis", "at least 1"),
-    ("duplicate product name", set_in("products[1].name", "partners"), "apim-oauth:products[1].name", "duplicate product name"),
-    ("unknown OAuth mode", set_in("products[0].oauth.mode", "basic"), "apim-oauth:products[0].oauth.mode", "not one of"),
-    ("apim-managed without owner", add_item("products", OWNERLESS_PRODUCT), "apim-oauth:products[2].oauth.owner", "is required"),
-    ("owner not a user", set_in("products[1].oauth.owner", "nobody"), "apim-oauth:products[1].oauth.owner", "no APIM user"),
-    ("apim-managed on Consumption", both(set_in("apim.sku", "Consumption"), set_in("apim.capacity", 0)),
-     "apim-oauth:products[1].oauth.mode", "not available on the Consumption SKU"),
-    ("scopes required of daemons", set_in("products[0].oauth.audience", "backend"), "apim-oauth:products[0]", "requires no role"),
-    ("scp demanded of client-credentials", set_in("apis[0].oauth.callers", "application"),
-     "apim-oauth:apis[0].oauth.scopes", "never 'scp'"),
-    ("client names a missing product", set_in("clients[0].products[0]", "gold"), "apim-oauth:clients[0].products[0]", "no product named"),
-    ("client granted an undefined role", set_in("clients[0].roles[0]", "Echo.Delete.All"),
-     "apim-oauth:clients[0].roles[0]", "defines no app role"),
-    ("client granted an undefined scope", set_in("clients[0].scopes", ["Echo.Delete"]),
-     "apim-oauth:clients[0].scopes[0]", "defines no scope"),
-    ("client mixes modes", set_in("clients[0].products", ["partners", "internal"]), "apim-oauth:clients[0].products", "mixes"),
-    ("duplicate client name", set_in("clients[1].name", "billing-daemon"), "apim-oauth:clients[1].name", "duplicate client name"),
-    ("secret date not a date", set_in("clients[0].secret.slots.blue", "2026-02-30"),
-     "apim-oauth:clients[0].secret.slots.blue", "not a calendar date"),
-    ("secret slot unknown", set_in("clients[0].secret.slots.red", "2026-01-01"),
-     "apim-oauth:clients[0].secret.slots.red", "unknown key"),
-    ("secret valid too long", set_in("clients[0].secret.validityDays", 1000),
-     "apim-oauth:clients[0].secret.validityDays", "between 1 and 730"),
-    ("secret on an apim-managed client", set_in("clients[2].secret", {"slots": {"blue": "2026-01-01"}}),
-     "apim-oauth:clients[2].secret", "entra-app products only"),
-    ("clock skew unbounded", set_in("products[0].oauth.clockSkewSeconds", 3600),
-     "apim-oauth:products[0].oauth.clockSkewSeconds", "between 0 and 300"),
-    ("provider in another cloud", set_in("azuread:environment", "china"), "azuread:environment", "need 'global'"),
+    (
+        "duplicate product name",
+        set_in("products[1].name", "partners"),
+        "apim-oauth:products[1].name",
+        "duplicate product name",
+    ),
+    (
+        "unknown OAuth mode",
+        set_in("products[0].oauth.mode", "basic"),
+        "apim-oauth:products[0].oauth.mode",
+        "not one of",
+    ),
+    (
+        "apim-managed without owner",
+        add_item("products", OWNERLESS_PRODUCT),
+        "apim-oauth:products[2].oauth.owner",
+        "is required",
+    ),
+    (
+        "owner not a user",
+        set_in("products[1].oauth.owner", "nobody"),
+        "apim-oauth:products[1].oauth.owner",
+        "no APIM user",
+    ),
+    (
+        "apim-managed on Consumption",
+        both(set_in("apim.sku", "Consumption"), set_in("apim.capacity", 0)),
+        "apim-oauth:products[1].oauth.mode",
+        "not available on the Consumption SKU",
+    ),
+    (
+        "scopes required of daemons",
+        set_in("products[0].oauth.audience", "backend"),
+        "apim-oauth:products[0]",
+        "requires no role",
+    ),
+    (
+        "scp demanded of client-credentials",
+        set_in("apis[0].oauth.callers", "application"),
+        "apim-oauth:apis[0].oauth.scopes",
+        "never 'scp'",
+    ),
+    (
+        "client names a missing product",
+        set_in("clients[0].products[0]", "gold"),
+        "apim-oauth:clients[0].products[0]",
+        "no product named",
+    ),
+    (
+        "client granted an undefined role",
+        set_in("clients[0].roles[0]", "Echo.Delete.All"),
+        "apim-oauth:clients[0].roles[0]",
+        "defines no app role",
+    ),
+    (
+        "client granted an undefined scope",
+        set_in("clients[0].scopes", ["Echo.Delete"]),
+        "apim-oauth:clients[0].scopes[0]",
+        "defines no scope",
+    ),
+    (
+        "client mixes modes",
+        set_in("clients[0].products", ["partners", "internal"]),
+        "apim-oauth:clients[0].products",
+        "mixes",
+    ),
+    (
+        "duplicate client name",
+        set_in("clients[1].name", "billing-daemon"),
+        "apim-oauth:clients[1].name",
+        "duplicate client name",
+    ),
+    (
+        "secret date not a date",
+        set_in("clients[0].secret.slots.blue", "2026-02-30"),
+        "apim-oauth:clients[0].secret.slots.blue",
+        "not a calendar date",
+    ),
+    (
+        "secret slot unknown",
+        set_in("clients[0].secret.slots.red", "2026-01-01"),
+        "apim-oauth:clients[0].secret.slots.red",
+        "unknown key",
+    ),
+    (
+        "secret valid too long",
+        set_in("clients[0].secret.validityDays", 1000),
+        "apim-oauth:clients[0].secret.validityDays",
+        "between 1 and 730",
+    ),
+    (
+        "secret on an apim-managed client",
+        set_in("clients[2].secret", {"slots": {"blue": "2026-01-01"}}),
+        "apim-oauth:clients[2].secret",
+        "entra-app products only",
+    ),
+    (
+        "clock skew unbounded",
+        set_in("products[0].oauth.clockSkewSeconds", 3600),
+        "apim-oauth:products[0].oauth.clockSkewSeconds",
+        "between 0 and 300",
+    ),
+    (
+        "provider in another cloud",
+        set_in("azuread:environment", "china"),
+        "azuread:environment",
+        "need 'global'",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("edit", "path", "phrase"), [c[1:] for c in BAD_CONFIGS], ids=[c[0] for c in BAD_CONFIGS])
+@pytest.mark.parametrize(
+    ("edit", "path", "phrase"), [c[1:] for c in BAD_CONFIGS], ids=[c[0] for c in BAD_CONFIGS]
+)
 def test_bad_configuration_names_its_key(edit: Edit, path: str, phrase: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse(edited(edit), base_dir=PROJECT_DIR)

@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
@@ -96,25 +96,35 @@ class OfflineMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         fabricate = _FABRICATORS.get(args.typ)
-        outputs: dict[str, Any] = dict(args.inputs)
+        inputs = cast("dict[str, Any]", args.inputs)  # pyright: ignore[reportUnknownMemberType]
+        outputs: dict[str, Any] = dict(inputs)
         # Mocks do no auto-naming: without a name, `resource.name` would resolve to None.
-        outputs["name"] = azure_name(args.typ, args.name, args.inputs) if args.typ.startswith("azure-native:") else outputs.get("name", args.name)
+        if args.typ.startswith("azure-native:"):
+            outputs["name"] = azure_name(args.typ, args.name, inputs)
+        else:
+            outputs.setdefault("name", args.name)
         if fabricate is not None:
-            outputs.update(fabricate(self, args.name, args.inputs))
-        resource_id = outputs.pop("__id", None) or _arm_like_id(args.typ, args.name, args.inputs)
+            outputs.update(fabricate(self, args.name, inputs))
+        resource_id = outputs.pop("__id", None) or _arm_like_id(args.typ, args.name, inputs)
         return resource_id, outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        if args.token in ("azuread:index/getClientConfig:getClientConfig", "azure-native:authorization:getClientConfig"):
-            return {
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token in (
+            "azuread:index/getClientConfig:getClientConfig",
+            "azure-native:authorization:getClientConfig",
+        ):
+            config = {
                 "clientId": DEPLOYER_CLIENT_ID,
                 "objectId": DEPLOYER_OBJECT_ID,
                 "tenantId": self.tenant_id,
                 "subscriptionId": OFFLINE_SUBSCRIPTION_ID,
             }
+            # The SDK wants a list of failures here, not None (reference 2: mock gotchas).
+            return config, []
         if args.token == "azure-native:apimanagement:listClientApplicationSecrets":
-            key = str(args.args.get("clientApplicationId", ""))
-            return {"entra": {"clientSecret": _fake_secret("apim-client", key), "expiresAt": "offline"}}
+            call_args = cast("dict[str, Any]", args.args)  # pyright: ignore[reportUnknownMemberType]
+            key = str(call_args.get("clientApplicationId", ""))
+            return {"entra": {"clientSecret": _fake_secret("apim-client", key), "expiresAt": "offline"}}, []
         raise NotImplementedError(f"the offline engine does not answer the invoke {args.token}")
 
 
@@ -125,7 +135,10 @@ def _fake_secret(*parts: str) -> str:
 # azure-native type -> (input that names the Azure resource, ARM path below the resource group).
 _APIM = "providers/Microsoft.ApiManagement/service/{serviceName}"
 _ARM_PATHS: dict[str, tuple[str, str]] = {
-    "azure-native:apimanagement:ApiManagementService": ("serviceName", "providers/Microsoft.ApiManagement/service/{name}"),
+    "azure-native:apimanagement:ApiManagementService": (
+        "serviceName",
+        "providers/Microsoft.ApiManagement/service/{name}",
+    ),
     "azure-native:apimanagement:Api": ("apiId", _APIM + "/apis/{name}"),
     "azure-native:apimanagement:ApiPolicy": ("policyId", _APIM + "/apis/{apiId}/policies/{name}"),
     "azure-native:apimanagement:ApiOperationPolicy": (
@@ -134,9 +147,15 @@ _ARM_PATHS: dict[str, tuple[str, str]] = {
     ),
     "azure-native:apimanagement:Product": ("productId", _APIM + "/products/{name}"),
     "azure-native:apimanagement:ProductPolicy": ("policyId", _APIM + "/products/{productId}/policies/{name}"),
-    "azure-native:apimanagement:ProductApiLink": ("productApiLinkId", _APIM + "/products/{productId}/apiLinks/{name}"),
+    "azure-native:apimanagement:ProductApiLink": (
+        "productApiLinkId",
+        _APIM + "/products/{productId}/apiLinks/{name}",
+    ),
     "azure-native:apimanagement:User": ("userId", _APIM + "/users/{name}"),
-    "azure-native:apimanagement:ClientApplication": ("clientApplicationId", _APIM + "/clientApplications/{name}"),
+    "azure-native:apimanagement:ClientApplication": (
+        "clientApplicationId",
+        _APIM + "/clientApplications/{name}",
+    ),
     "azure-native:apimanagement:ClientApplicationProductLink": (
         "clientApplicationProductLinkId",
         _APIM + "/clientApplications/{clientApplicationId}/productLinks/{name}",
@@ -177,9 +196,9 @@ class _Default(dict[str, str]):
 
 def _application(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     del m
-    roles = inputs.get("appRoles") or []
-    api = inputs.get("api") or {}
-    scopes = api.get("oauth2PermissionScopes") or []
+    roles = cast("list[dict[str, Any]]", inputs.get("appRoles") or [])
+    api = cast("dict[str, Any]", inputs.get("api") or {})
+    scopes = cast("list[dict[str, Any]]", api.get("oauth2PermissionScopes") or [])
     client_id = stable_guid("client-id", name)
     return {
         "__id": f"/applications/{stable_guid('object-id', name)}",
@@ -247,7 +266,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations: dict[str, dict[str, Any]] = {}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType]
         if request.type == "pulumi:pulumi:Stack":
             return response
         self.registrations[response.urn] = {
@@ -282,7 +301,8 @@ def run_program(
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     # Structured values reach a real program as JSON text; do the same so parsing is exercised.
     set_all_config(
-        {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in config.items()}, secret_keys=[]
+        {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in config.items()},
+        secret_keys=[],
     )
     root = runtime_settings.get_root_resource()
 
@@ -293,7 +313,7 @@ def run_program(
     plan = Plan(outputs=stack_outputs)
     for urn, reg in monitor.registrations.items():
         state = monitor.resources.get(urn)
-        raw_outputs = dict(state.state) if state is not None else {}
+        raw_outputs = cast("dict[str, Any]", state.state) if state is not None else {}  # pyright: ignore[reportUnknownMemberType]
         secret_names: frozenset[str] = reg["secret_outputs"]
         outputs = {
             k: (rpc.wrap_rpc_secret(v) if k in secret_names and not rpc.is_rpc_secret(v) else v)  # pyright: ignore[reportUnknownMemberType]
@@ -304,7 +324,9 @@ def run_program(
                 urn=urn,
                 type=reg["type"],
                 name=reg["name"],
-                parent=None if "::pulumi:pulumi:Stack::" in (reg["parent"] or "::pulumi:pulumi:Stack::") else reg["parent"],
+                parent=None
+                if "::pulumi:pulumi:Stack::" in (reg["parent"] or "::pulumi:pulumi:Stack::")
+                else reg["parent"],
                 custom=reg["custom"],
                 inputs=reg["inputs"],
                 outputs=outputs,

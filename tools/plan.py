@@ -27,8 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.NAME.yaml")
     parser.add_argument("--config", type=Path, help="stack file to read instead of stacks/Pulumi.NAME.yaml")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write resources and outputs as JSON")
-    parser.add_argument("--policies-dir", type=Path, metavar="DIR", help="write each rendered policy to DIR/NAME.xml")
-    parser.add_argument("--mermaid", type=Path, metavar="FILE", help="write the resource graph as a Mermaid flowchart")
+    parser.add_argument(
+        "--policies-dir", type=Path, metavar="DIR", help="write each rendered policy to DIR/NAME.xml"
+    )
+    parser.add_argument(
+        "--mermaid", type=Path, metavar="FILE", help="write the resource graph as a Mermaid flowchart"
+    )
     parser.set_defaults(run=run)
 
 
@@ -55,8 +59,12 @@ def compute_plan(stack: str, config: Mapping[str, Any]) -> Plan:
     settings = parse(config, base_dir=PROJECT_DIR)
     if str(PROJECT_DIR) not in sys.path:
         sys.path.insert(0, str(PROJECT_DIR))
+
+    def program() -> None:
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+
     return run_program(
-        lambda: runpy.run_path(str(PROGRAM), run_name="__main__") and None,
+        program,
         config=config,
         tenant_id=settings.tenant_id,
         cloud=settings.cloud,
