@@ -55,7 +55,7 @@ class Deployment(pulumi.ComponentResource):
     token_endpoint: str
     backend: pulumi.Output[dict[str, Any]]
     products: dict[str, pulumi.Output[dict[str, Any]]]
-    clients: dict[str, pulumi.Output[dict[str, Any]]]
+    clients: dict[str, dict[str, Any]]
     policies: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: DeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -128,7 +128,10 @@ class Deployment(pulumi.ComponentResource):
             return pulumi.Output.all(*(entra_clients[n].client_id for n in names))
 
         service = ApimService(f"{name}-apim", ApimServiceArgs(settings=s.apim), child)
-        service_args = {"resource_group_name": service.resource_group_name, "service_name": service.service_name}
+        service_args = {
+            "resource_group_name": service.resource_group_name,
+            "service_name": service.service_name,
+        }
 
         apis: dict[str, Api] = {}
         for api in s.apis:
@@ -208,15 +211,25 @@ class Deployment(pulumi.ComponentResource):
         self.gateway_url = service.gateway_url
         self.token_endpoint = s.cloud.token_endpoint(s.tenant_id)
         self.backend = pulumi.Output.all(backend.client_id, backend.app_id_uri).apply(
-            lambda v: {"clientId": v[0], "appIdUri": v[1], "scopes": [f"{v[1]}/{sc.value}" for sc in s.backend.scopes]}
+            lambda v: {
+                "clientId": v[0],
+                "appIdUri": v[1],
+                "scopes": [f"{v[1]}/{sc.value}" for sc in s.backend.scopes],
+            }
         )
         self.clients = {}
         for c in s.clients:
-            handle: ClientApp | ApimClient = entra_clients[c.name] if c.name in entra_clients else apim_clients[c.name]
-            secret = handle.client_secret if handle.client_secret is not None else pulumi.Output.from_input(None)
-            self.clients[c.name] = pulumi.Output.all(handle.client_id, pulumi.Output.secret(secret)).apply(
-                lambda v, products=list(c.products): {"clientId": v[0], "clientSecret": v[1], "products": products}
+            handle: ClientApp | ApimClient = (
+                entra_clients[c.name] if c.name in entra_clients else apim_clients[c.name]
             )
+            # A dict of outputs, not one output: only the secret is secret, the client ID stays readable.
+            self.clients[c.name] = {
+                "clientId": handle.client_id,
+                "clientSecret": pulumi.Output.secret(handle.client_secret)
+                if handle.client_secret is not None
+                else None,
+                "products": list(c.products),
+            }
         self.register_outputs(
             {
                 "tenantId": self.tenant_id,
@@ -243,18 +256,25 @@ class Deployment(pulumi.ComponentResource):
         app = product_apps.get(p.name)
         audience = _Audience(app.client_id, app.app_id_uri) if app else backend_audience
         assert p.requirements is not None  # settings give every entra-app product requirements
-        allowed = pulumi.Output.all(*(entra_clients[c.name].client_id for c in s.clients if p.name in c.products))
+        allowed = pulumi.Output.all(
+            *(entra_clients[c.name].client_id for c in s.clients if p.name in c.products)
+        )
         policy_xml = self._policy(
-            f"product-{p.name}", p.requirements, audience, allowed, s, subscription_key_alternative=p.subscription_key
+            f"product-{p.name}",
+            p.requirements,
+            audience,
+            allowed,
+            s,
+            subscription_key_alternative=p.subscription_key,
         )
         product = Product(
             f"{name}-{p.name}",
             ProductArgs(settings=p, api_ids=api_ids, policy_xml=policy_xml, **service_args),
             child,
         )
-        self.products[p.name] = pulumi.Output.all(product.product_id, audience.client_id, audience.app_id_uri).apply(
-            lambda v: {"productId": v[0], "mode": p.mode, "audience": v[1], "scope": f"{v[2]}/.default"}
-        )
+        self.products[p.name] = pulumi.Output.all(
+            product.product_id, audience.client_id, audience.app_id_uri
+        ).apply(lambda v: {"productId": v[0], "mode": p.mode, "audience": v[1], "scope": f"{v[2]}/.default"})
         return product
 
     def _policy(

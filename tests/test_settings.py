@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import runpy
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -10,13 +11,20 @@ from typing import Any
 
 import pytest
 
+from components.clouds import CLOUDS
 from components.config_reader import ConfigError
 from components.settings import load_stack_file, parse
+from tools.engine import Plan, run_program
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEV = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml")
 
 Edit = Callable[[dict[str, Any]], None]
+TENANT = str(DEV["apim-oauth:tenantId"])
+
+
+def run_main() -> None:
+    runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
 
 
 def edited(edit: Edit) -> dict[str, Any]:
@@ -329,10 +337,13 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     ("edit", "path", "phrase"), [c[1:] for c in BAD_CONFIGS], ids=[c[0] for c in BAD_CONFIGS]
 )
 def test_bad_configuration_names_its_key(edit: Edit, path: str, phrase: str) -> None:
+    # Through the real program under the offline engine: the error must come before any resource.
+    plan = Plan()
     with pytest.raises(ConfigError) as caught:
-        parse(edited(edit), base_dir=PROJECT_DIR)
+        run_program(run_main, config=edited(edit), tenant_id=TENANT, cloud=CLOUDS["global"], plan=plan)
     assert caught.value.path == path
     assert phrase in caught.value.message
+    assert plan.resources == []
 
 
 def test_at_least_25_bad_configurations_are_covered() -> None:

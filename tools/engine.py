@@ -238,7 +238,7 @@ def _generic_resource(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> 
     properties = dict(inputs.get("properties") or {})
     if "application-token" in (properties.get("authenticationType") or []):
         app_id = stable_guid("apim-product-app", name)
-        properties["application"] = {"entra": {"applicationId": app_id, "audience": f"api://{app_id}"}}
+        properties["application"] = {"entra": {"applicationId": app_id, "audience": app_id}}
     return {"properties": properties}
 
 
@@ -290,10 +290,12 @@ def run_program(
     cloud: Cloud,
     stack: str = "dev",
     project: str = "apim-oauth",
+    plan: Plan | None = None,
 ) -> Plan:
     """Run `program` under the offline engine with `config` (namespaced keys) and return its plan.
 
-    Exceptions the program raises (a `ConfigError`, say) propagate unchanged.
+    Exceptions the program raises (a `ConfigError`, say) propagate unchanged; `plan`, when given,
+    still receives the resources registered before the failure.
     """
     mocks = OfflineMocks(tenant_id=tenant_id, cloud=cloud)
     monitor = RecordingMonitor(mocks)
@@ -305,12 +307,18 @@ def run_program(
         secret_keys=[],
     )
     root = runtime_settings.get_root_resource()
+    plan = plan if plan is not None else Plan()
+    try:
+        _sync_await(run_pulumi_func(program))
+    finally:
+        # Filled even when the program fails, so a caller can see what was registered before.
+        plan.resources.extend(_recorded(monitor))
+    plan.outputs.update(_resolve_outputs(dict(getattr(root, "outputs", {}) or {})))
+    return plan
 
-    _sync_await(run_pulumi_func(program))
-    outputs_input: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
-    stack_outputs = _resolve_outputs(outputs_input)
 
-    plan = Plan(outputs=stack_outputs)
+def _recorded(monitor: RecordingMonitor) -> list[RecordedResource]:
+    resources: list[RecordedResource] = []
     for urn, reg in monitor.registrations.items():
         state = monitor.resources.get(urn)
         raw_outputs = cast("dict[str, Any]", state.state) if state is not None else {}  # pyright: ignore[reportUnknownMemberType]
@@ -319,14 +327,13 @@ def run_program(
             k: (rpc.wrap_rpc_secret(v) if k in secret_names and not rpc.is_rpc_secret(v) else v)  # pyright: ignore[reportUnknownMemberType]
             for k, v in raw_outputs.items()
         }
-        plan.resources.append(
+        parent: str | None = reg["parent"]
+        resources.append(
             RecordedResource(
                 urn=urn,
                 type=reg["type"],
                 name=reg["name"],
-                parent=None
-                if "::pulumi:pulumi:Stack::" in (reg["parent"] or "::pulumi:pulumi:Stack::")
-                else reg["parent"],
+                parent=None if parent is None or "::pulumi:pulumi:Stack::" in parent else parent,
                 custom=reg["custom"],
                 inputs=reg["inputs"],
                 outputs=outputs,
@@ -335,7 +342,7 @@ def run_program(
                 secret_outputs=secret_names,
             )
         )
-    return plan
+    return resources
 
 
 def _resolve_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
