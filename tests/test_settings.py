@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import runpy
 import datetime as dt
+import runpy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
