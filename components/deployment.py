@@ -201,6 +201,8 @@ class Deployment(pulumi.ComponentResource):
                     settings=c,
                     owner_id=service.user_ids[owner],
                     product_resource_ids={p: products[p].resource_id for p in c.products},
+                    # APIM registers each client's Entra app with its identity too (reference 1.B).
+                    depends_on=[service.role_assignment] if service.role_assignment else [],
                     **service_args,
                 ),
                 child,
