@@ -128,10 +128,7 @@ class Deployment(pulumi.ComponentResource):
             return pulumi.Output.all(*(entra_clients[n].client_id for n in names))
 
         service = ApimService(f"{name}-apim", ApimServiceArgs(settings=s.apim), child)
-        service_args = {
-            "resource_group_name": service.resource_group_name,
-            "service_name": service.service_name,
-        }
+        group, service_name = service.resource_group_name, service.service_name
 
         apis: dict[str, Api] = {}
         for api in s.apis:
@@ -154,7 +151,8 @@ class Deployment(pulumi.ComponentResource):
                     subscription_required=not any(api.name in p.apis for p in s.products),
                     policy_xml=policy_xml,
                     operation_policies=operation_policies,
-                    **service_args,
+                    resource_group_name=group,
+                    service_name=service_name,
                 ),
                 child,
             )
@@ -165,7 +163,15 @@ class Deployment(pulumi.ComponentResource):
             api_ids = {a: apis[a].api_id for a in p.apis}
             if p.mode == "entra-app":
                 products[p.name] = self._entra_product(
-                    name, p, s, service_args, api_ids, product_apps, backend_audience, entra_clients, child
+                    name,
+                    p,
+                    s,
+                    (group, service_name),
+                    api_ids,
+                    product_apps,
+                    backend_audience,
+                    entra_clients,
+                    child,
                 )
             else:
                 # APIM registers the product's Entra app with its managed identity, which needs the
@@ -176,7 +182,8 @@ class Deployment(pulumi.ComponentResource):
                         settings=p,
                         api_ids=api_ids,
                         access_dependencies=[service.role_assignment] if service.role_assignment else [],
-                        **service_args,
+                        resource_group_name=group,
+                        service_name=service_name,
                     ),
                     child,
                 )
@@ -203,7 +210,8 @@ class Deployment(pulumi.ComponentResource):
                     product_resource_ids={p: products[p].resource_id for p in c.products},
                     # APIM registers each client's Entra app with its identity too (reference 1.B).
                     depends_on=[service.role_assignment] if service.role_assignment else [],
-                    **service_args,
+                    resource_group_name=group,
+                    service_name=service_name,
                 ),
                 child,
             )
@@ -248,13 +256,14 @@ class Deployment(pulumi.ComponentResource):
         name: str,
         p: ProductSettings,
         s: Settings,
-        service_args: Mapping[str, pulumi.Output[str]],
+        service: tuple[pulumi.Output[str], pulumi.Output[str]],
         api_ids: Mapping[str, pulumi.Output[str]],
         product_apps: Mapping[str, ProductApp],
         backend_audience: _Audience,
         entra_clients: Mapping[str, ClientApp],
         child: pulumi.ResourceOptions,
     ) -> Product:
+        group, service_name = service
         app = product_apps.get(p.name)
         audience = _Audience(app.client_id, app.app_id_uri) if app else backend_audience
         assert p.requirements is not None  # settings give every entra-app product requirements
@@ -271,7 +280,13 @@ class Deployment(pulumi.ComponentResource):
         )
         product = Product(
             f"{name}-{p.name}",
-            ProductArgs(settings=p, api_ids=api_ids, policy_xml=policy_xml, **service_args),
+            ProductArgs(
+                settings=p,
+                api_ids=api_ids,
+                policy_xml=policy_xml,
+                resource_group_name=group,
+                service_name=service_name,
+            ),
             child,
         )
         self.products[p.name] = pulumi.Output.all(

@@ -270,3 +270,28 @@ def test_cli_bad_config_exits_2_with_one_line_and_registers_nothing(tmp_path: Pa
         "'Consumption', 'Isolated', 'BasicV2', 'StandardV2', 'PremiumV2'"
     ]
     assert not (tmp_path / "p.json").exists()
+
+
+def test_apim_managed_access_waits_on_the_identity_role() -> None:
+    plan = plan_of("dev")
+    [role] = custom(plan, "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment")
+    [service] = custom(plan, "azure-native:apimanagement:ApiManagementService")
+    assert role.inputs["roleId"] == "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+    assert role.inputs["principalObjectId"] == service.outputs["identity"]["principalId"]
+    [managed_product] = custom(plan, "azure-native:resources:Resource")
+    assert managed_product.inputs["properties"]["authenticationType"] == [
+        "application-token",
+        "subscription-key",
+    ]
+    assert role.urn in managed_product.dependencies
+    for client in custom(plan, "azure-native:apimanagement:ClientApplication"):
+        assert role.urn in ancestors_and_deps(plan, client)
+
+
+def test_removing_a_product_keeps_the_apis_other_products_use() -> None:
+    config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+    config["apim-oauth:products"] = [p for p in config["apim-oauth:products"] if p["name"] != "internal"]
+    config["apim-oauth:clients"] = [c for c in config["apim-oauth:clients"] if c["name"] != "ops-console"]
+    before = {r.inputs["apiId"] for r in custom(plan_of("dev"), "azure-native:apimanagement:Api")}
+    after = {r.inputs["apiId"] for r in custom(compute_plan("dev", config), "azure-native:apimanagement:Api")}
+    assert before == after == {"echo", "status"}
