@@ -295,3 +295,14 @@ def test_removing_a_product_keeps_the_apis_other_products_use() -> None:
     before = {r.inputs["apiId"] for r in custom(plan_of("dev"), "azure-native:apimanagement:Api")}
     after = {r.inputs["apiId"] for r in custom(compute_plan("dev", config), "azure-native:apimanagement:Api")}
     assert before == after == {"echo", "status"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_policies_dir_holds_each_rendered_policy_of_the_stack(stack: str, tmp_path: Path) -> None:
+    from tools.__main__ import main
+
+    assert main(["plan", "--stack", stack, "--policies-dir", str(tmp_path)]) == 0
+    written = {p.stem: p.read_text() for p in tmp_path.glob("*.xml")}
+    assert written == plan_of(stack).outputs["policies"]
+    for xml in written.values():
+        assert ET.fromstring(xml).tag == "policies"

@@ -366,3 +366,12 @@ def test_azure_ad_token_validator_needs_a_linked_client() -> None:
     with pytest.raises(ConfigError) as caught:
         parse(prod, base_dir=PROJECT_DIR)
     assert caught.value.path == "apim-oauth:products[1].oauth.validator"
+
+
+def test_openapi_file_that_does_not_parse_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("openapi: 3.0.3\npaths: [unclosed\n")
+    config = edited(set_in("apis[0].openApi", "broken.yaml"))
+    with pytest.raises(ConfigError) as caught:
+        parse(config, base_dir=tmp_path)
+    assert caught.value.path == "apim-oauth:apis[0].openApi"
+    assert "does not parse" in caught.value.message
