@@ -304,6 +304,7 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     backend = _backend(node("backend"), tenant_id)
     apis = _apis(node("apis"), backend, base_dir)
     products = _products(node("products"), apim, apis, backend)
+    _check_policy_layers(apis, products)
     clients = _clients(node("clients"), products, backend)
     _check_azure_ad_token_clients(products, apis, clients)
     return Settings(cloud, tenant_id, apim, apis, backend, products, clients)
@@ -585,7 +586,16 @@ def _apis(node: Node, backend: BackendSettings, base_dir: Path) -> tuple[ApiSett
         requirements, operations = None, ()
         if "oauth" in f:
             o = f["oauth"].mapping(optional=(*REQUIREMENT_KEYS, "operations"))
-            requirements = _requirements(o, backend)
+            # An API-scope policy only when the API itself requires something; `oauth` may hold
+            # operation policies alone.
+            if "roles" in o or "scopes" in o:
+                requirements = _requirements(o, backend)
+            else:
+                for k in REQUIREMENT_KEYS:
+                    if k in o:
+                        o[k].fail(
+                            "applies with roles or scopes at this level; set it on the operations instead"
+                        )
             if "operations" in o:
                 ops: list[OperationSettings] = []
                 for op_item in o["operations"].items(min_items=1):
@@ -594,7 +604,12 @@ def _apis(node: Node, backend: BackendSettings, base_dir: Path) -> tuple[ApiSett
                     if op_id not in operation_ids:
                         known = ", ".join(operation_ids) or "none: operations come from an OpenAPI file"
                         op["operationId"].fail(f"the API has no operation {op_id!r} (operations: {known})")
-                    ops.append(OperationSettings(op_id, _requirements(op, backend)))
+                    op_requirements = _requirements(op, backend)
+                    if not op_requirements.roles and not op_requirements.scopes:
+                        op_item.fail(
+                            "requires no role or scope: name the roles or scopes the operation needs"
+                        )
+                    ops.append(OperationSettings(op_id, op_requirements))
                 unique(
                     [(n, o.operation_id) for n, o in zip(o["operations"].items(), ops, strict=True)],
                     "operation",
@@ -804,13 +819,11 @@ def _clients(
                 req = by_name[product_name].requirements
                 if by_name[product_name].audience != "backend" or req is None or not req.roles:
                     continue
-                held = set(roles) & set(req.roles)
-                enough = held == set(req.roles) if req.roles_match == "all" else bool(held)
-                if not enough:
-                    f["roles"].fail(
-                        f"product {product_name!r} requires {req.roles_match} of the roles {', '.join(req.roles)}; "
-                        "grant them here or the gateway will reject this client"
-                    )
+                _check_holds(f, "roles", product_name, roles, req.roles, req.roles_match)
+            for product_name in client_products:
+                req = by_name[product_name].requirements
+                if by_name[product_name].audience == "backend" and req is not None and req.scopes:
+                    _check_holds(f, "scopes", product_name, scopes, req.scopes, req.scopes_match)
         clients.append(
             ClientSettings(
                 name=name,
@@ -887,3 +900,41 @@ def api_clients(
     """The entra-app clients linked to a product that contains `api`."""
     names = {p.name for p in products if api in p.apis}
     return tuple(c for c in clients if c.mode == "entra-app" and names & set(c.products))
+
+
+def _check_policy_layers(apis: tuple[ApiSettings, ...], products: tuple[ProductSettings, ...]) -> None:
+    # The gateway runs a product's policy and then the API's and the operation's (each `<base />`
+    # pulls in the scope above): a token must pass all of them. API and operation policies admit
+    # tokens for the backend app, so every product holding such an API must admit the same tokens,
+    # from the same kind of caller, or no token passes both.
+    for index, api in enumerate(apis):
+        layers = ([api.requirements] if api.requirements else []) + [o.requirements for o in api.operations]
+        if not layers:
+            continue
+        for product in (p for p in products if api.name in p.apis):
+            if product.mode != "entra-app" or product.audience != "backend":
+                admits = "APIM's own app" if product.mode == "apim-managed" else "its own Entra app"
+                Node(None, f"{NAMESPACE}:apis[{index}].oauth").fail(
+                    f"admits tokens for the backend app, but product {product.name!r} admits tokens for {admits}: "
+                    "no token passes both; put the API in products with audience: backend, or drop its oauth"
+                )
+            assert product.requirements is not None  # entra-app products always have them
+            for layer in layers:
+                if layer.callers != product.requirements.callers:
+                    Node(None, f"{NAMESPACE}:apis[{index}].oauth").fail(
+                        f"expects {layer.callers} callers, but product {product.name!r} admits "
+                        f"{product.requirements.callers} callers: no token passes both"
+                    )
+
+
+def _check_holds(
+    f: Fields, key: str, product: str, held: tuple[str, ...], required: tuple[str, ...], match: Match
+) -> None:
+    """A client linked to a product must be granted what the product's policy requires."""
+    common = set(held) & set(required)
+    enough = common == set(required) if match == "all" else bool(common)
+    if not enough:
+        f[key].fail(
+            f"product {product!r} requires {match} of the {key} {', '.join(required)}; "
+            "grant them here or the gateway will reject this client"
+        )

@@ -151,7 +151,8 @@ def test_dev_product_policy_admits_the_product_app_and_its_role() -> None:
     assert [v.text for v in claim.iterfind("value")] == ["Product.Partners.All"]
     # The product policy is what the gateway runs: it must be the same document.
     product_policies = custom(plan, "azure-native:apimanagement:ProductPolicy")
-    assert [p.inputs["value"] for p in product_policies] == [plan.outputs["policies"]["product-partners"]]
+    deployed = {p.inputs["productId"]: p.inputs["value"] for p in product_policies}
+    assert deployed == {name: plan.outputs["policies"][f"product-{name}"] for name in ("partners", "portal")}
 
 
 def test_china_policy_uses_the_china_v1_issuer_and_both_audiences() -> None:

@@ -81,22 +81,37 @@ def test_dev_stack_parses_into_what_the_components_need() -> None:
     assert s.cloud.login_host == "login.microsoftonline.com"
     assert s.tenant_id == "3f2a1c4e-8b7d-4e6f-9a1b-2c3d4e5f6a7b"
     assert (s.apim.sku, s.apim.capacity, s.apim.location) == ("Developer", 1, "westeurope")
-    assert {p.name: p.mode for p in s.products} == {"partners": "entra-app", "internal": "apim-managed"}
+    assert {p.name: p.mode for p in s.products} == {
+        "partners": "entra-app",
+        "portal": "entra-app",
+        "internal": "apim-managed",
+    }
     partners = s.product("partners")
     assert partners.requirements is not None
     assert partners.requirements.roles == ("Product.Partners.All",)
     assert partners.requirements.callers == "application"
-    assert s.product("internal").owner == "partner-admin"
-    assert [c.name for c in s.clients] == ["billing-daemon", "status-board", "ops-console"]
+    portal = s.product("portal")
+    assert portal.audience == "backend"
+    assert portal.requirements is not None
+    assert (portal.requirements.callers, portal.requirements.scopes) == ("delegated", ("Echo.Read",))
+    assert s.product("internal").owner == "tools-owner"
+    assert [c.name for c in s.clients] == ["billing-daemon", "web-portal", "ops-console"]
     billing = s.clients[0]
     assert billing.secret is not None
     assert billing.secret.active.rotated == dt.date(2026, 11, 1)
+    assert s.clients[1].scopes == ("Echo.Read", "Echo.Write")
     assert s.backend.token_version == 2
-    assert s.backend.app_role_assignment_required is True
+    assert s.backend.app_role_assignment_required is False
     echo = s.apis[0]
     assert echo.operation_ids == ("getEcho", "postEcho")
-    assert echo.requirements is not None
-    assert echo.requirements.scopes == ("Echo.Read",)
+    assert echo.requirements is None
+    [post] = echo.operations
+    assert (post.operation_id, post.requirements.scopes) == ("postEcho", ("Echo.Write",))
+
+
+def test_app_role_assignment_is_required_by_default_when_the_api_has_roles() -> None:
+    s = parse(edited(set_in("backend.appRoleAssignmentRequired", None)), base_dir=PROJECT_DIR)
+    assert s.backend.app_role_assignment_required is True
 
 
 def test_structured_values_arrive_as_json_text_from_the_engine() -> None:
@@ -113,6 +128,7 @@ def test_cloud_defaults_to_global_and_china_uses_its_hosts() -> None:
     assert china.cloud.issuer(china.tenant_id, 1).startswith("https://sts.chinacloudapi.cn/")
 
 
+ROLE = {"value": "Status.Read.All", "displayName": "Status", "description": "Read the status."}
 OWNERLESS_PRODUCT = {
     "name": "extra",
     "displayName": "Extra",
@@ -192,7 +208,7 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     ),
     (
         "duplicate role value",
-        set_in("backend.appRoles[1].value", "Echo.Read.All"),
+        set_in("backend.appRoles", [ROLE, ROLE]),
         "apim-oauth:backend.appRoles[1].value",
         "duplicate app role value",
     ),
@@ -217,8 +233,8 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     ("token version 3", set_in("backend.tokenVersion", 3), "apim-oauth:backend.tokenVersion", "not one of"),
     (
         "product names a missing API",
-        set_in("products[0].apis[1]", "billing"),
-        "apim-oauth:products[0].apis[1]",
+        set_in("products[0].apis[0]", "billing"),
+        "apim-oauth:products[0].apis[0]",
         "no API named",
     ),
     ("product with no APIs", set_in("products[0].apis", []), "apim-oauth:products[0].apis", "at least 1"),
@@ -237,19 +253,19 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     (
         "apim-managed without owner",
         add_item("products", OWNERLESS_PRODUCT),
-        "apim-oauth:products[2].oauth.owner",
+        "apim-oauth:products[3].oauth.owner",
         "is required",
     ),
     (
         "owner not a user",
-        set_in("products[1].oauth.owner", "nobody"),
-        "apim-oauth:products[1].oauth.owner",
+        set_in("products[2].oauth.owner", "nobody"),
+        "apim-oauth:products[2].oauth.owner",
         "no APIM user",
     ),
     (
         "apim-managed on Consumption",
         both(set_in("apim.sku", "Consumption"), set_in("apim.capacity", 0)),
-        "apim-oauth:products[1].oauth.mode",
+        "apim-oauth:products[2].oauth.mode",
         "not available on the Consumption SKU",
     ),
     (
@@ -260,8 +276,8 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     ),
     (
         "scp demanded of client-credentials",
-        set_in("apis[0].oauth.callers", "application"),
-        "apim-oauth:apis[0].oauth.scopes",
+        set_in("apis[0].oauth.operations[0].callers", "application"),
+        "apim-oauth:apis[0].oauth.operations[0].scopes",
         "never 'scp'",
     ),
     (
@@ -272,7 +288,7 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     ),
     (
         "client granted an undefined role",
-        set_in("clients[0].roles[0]", "Echo.Delete.All"),
+        set_in("clients[0].roles", ["Echo.Delete.All"]),
         "apim-oauth:clients[0].roles[0]",
         "defines no app role",
     ),
@@ -323,6 +339,32 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         set_in("products[0].oauth.clockSkewSeconds", 3600),
         "apim-oauth:products[0].oauth.clockSkewSeconds",
         "between 0 and 300",
+    ),
+    (
+        "API policy under a product app audience",
+        set_in("products[0].apis", ["status", "echo"]),
+        "apim-oauth:apis[0].oauth",
+        "no token passes both",
+    ),
+    (
+        "API policy under daemons' product",
+        set_in(
+            "products[1].oauth", {"mode": "entra-app", "audience": "backend", "roles": ["Status.Read.All"]}
+        ),
+        "apim-oauth:apis[0].oauth",
+        "expects delegated callers",
+    ),
+    (
+        "operation requiring nothing",
+        set_in("apis[0].oauth.operations[0].scopes", None),
+        "apim-oauth:apis[0].oauth.operations[0]",
+        "requires no role or scope",
+    ),
+    (
+        "client lacks the product's scope",
+        set_in("clients[1].scopes", ["Echo.Write"]),
+        "apim-oauth:clients[1].scopes",
+        "requires any of the scopes Echo.Read",
     ),
     (
         "provider in another cloud",
