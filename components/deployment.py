@@ -8,7 +8,6 @@ service's children and the role assignment for its identity depend on it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from components.api import Api, ApiArgs
 from components.apim_client import ApimClient, ApimClientArgs
 from components.apim_service import ApimService, ApimServiceArgs
 from components.backend_api import BackendApi, BackendApiArgs
-from components.client_app import AppRoleGrant, ClientApp, ClientAppArgs, DelegatedGrant
+from components.client_app import AppRoleGrant, ClientApp, ClientAppArgs, DelegatedGrant, grant_key
 from components.policy_rendering import render_policy_document
 from components.product import Product, ProductArgs
 from components.product_app import ProductApp, ProductAppArgs
@@ -40,10 +39,6 @@ class _Audience:
 
     client_id: pulumi.Output[str]
     app_id_uri: pulumi.Output[str]
-
-
-def _slug(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
 
 
 class Deployment(pulumi.ComponentResource):
@@ -74,13 +69,7 @@ class Deployment(pulumi.ComponentResource):
         product_apps = {
             p.name: ProductApp(
                 f"{name}-{p.name}-app",
-                ProductAppArgs(
-                    product_name=p.name,
-                    display_name=f"APIMProductApplication{p.name}",
-                    role_value=p.role_value,
-                    token_version=s.backend.token_version,
-                    owners=owners,
-                ),
+                ProductAppArgs.for_product(p, token_version=s.backend.token_version, owners=owners),
                 child,
             )
             for p in s.products
@@ -91,7 +80,7 @@ class Deployment(pulumi.ComponentResource):
         for c in (c for c in s.clients if c.mode == "entra-app"):
             grants = [
                 AppRoleGrant(
-                    key=f"backend-{_slug(role)}",
+                    key=grant_key("backend", role),
                     resource_client_id=backend.client_id,
                     resource_object_id=backend.service_principal_object_id,
                     app_role_id=backend.role_ids[role],
@@ -100,7 +89,7 @@ class Deployment(pulumi.ComponentResource):
             ]
             grants += [
                 AppRoleGrant(
-                    key=f"product-{product}",
+                    key=grant_key("product", product),
                     resource_client_id=product_apps[product].client_id,
                     resource_object_id=product_apps[product].service_principal_object_id,
                     app_role_id=product_apps[product].role_id,
