@@ -14,7 +14,7 @@ import pulumi
 import yaml
 from pulumi_azure_native import apimanagement
 
-from components.settings import ApiSettings
+from components.settings import WILDCARD_METHODS, ApiSettings, wildcard_operation_id
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Api(pulumi.ComponentResource):
         s = args.settings
         unknown = sorted(set(args.operation_policies) - set(s.operation_ids))
         if unknown:
-            known = ", ".join(s.operation_ids) or "none: operations come from an OpenAPI document"
+            known = ", ".join(s.operation_ids)
             raise ValueError(f"API {s.name!r} has no operation {', '.join(unknown)} (operations: {known})")
         super().__init__("apim-oauth:apim:Api", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -93,6 +93,23 @@ class Api(pulumi.ComponentResource):
         )
         self.api_id = self.api.id
         self.api_name = self.api.name
+
+        # An imported API's operations come from its document; a plain one gets catch-alls.
+        wildcards: dict[str, apimanagement.ApiOperation] = {}
+        if s.openapi_text is None:
+            for method in WILDCARD_METHODS:
+                operation_id = wildcard_operation_id(method)
+                wildcards[operation_id] = apimanagement.ApiOperation(
+                    f"{name}-{operation_id}",
+                    api_id=self.api_name,
+                    operation_id=operation_id,
+                    resource_group_name=args.resource_group_name,
+                    service_name=args.service_name,
+                    display_name=f"{method} /*",
+                    method=method,
+                    url_template="/*",
+                    opts=child,
+                )
 
         if args.policy_xml is not None:
             apimanagement.ApiPolicy(
@@ -121,7 +138,9 @@ class Api(pulumi.ComponentResource):
                 policy_id="policy",
                 format=apimanagement.PolicyContentFormat.RAWXML,
                 value=policy_xml,
-                opts=child,
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[wildcards[operation_id]] if operation_id in wildcards else []
+                ),
             )
 
         self.register_outputs({"apiId": self.api_id, "apiName": self.api_name})

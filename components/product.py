@@ -90,7 +90,7 @@ class Product(pulumi.ComponentResource):
                 # The policy demands the token, or accepts a subscription key in its place when the
                 # product allows keys; requiring a subscription here would reject every token-only
                 # caller, since such callers have no subscription.
-                subscription_required=False,
+                subscription_required=not s.open,
                 opts=child,
             )
             self.product_id = product.name
@@ -101,7 +101,7 @@ class Product(pulumi.ComponentResource):
                 "state": state.value,
                 # ARM assumes true when omitted. Our reading: a subscription is needed only when keys
                 # are one of the accepted credentials; the token alone needs none.
-                "subscriptionRequired": s.subscription_key,
+                "subscriptionRequired": not s.open,
                 "authenticationType": authentication_types(s),
             }
             if s.description:

@@ -189,6 +189,11 @@ class ProductSettings:
     """`apim-managed` only: the APIM user that owns the product's client applications."""
 
     @property
+    def open(self) -> bool:
+        """Whether APIM admits requests to the product without a subscription key ("open" product)."""
+        return self.mode == "entra-app" or not self.subscription_key
+
+    @property
     def role_value(self) -> str:
         """The app role APIM's convention gives a product app: `Product.<Name>.All`."""
         pascal = "".join(part.capitalize() for part in self.name.split("-"))
@@ -305,6 +310,7 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     apis = _apis(node("apis"), backend, base_dir)
     products = _products(node("products"), apim, apis, backend)
     _check_policy_layers(apis, products)
+    _check_open_products(products)
     clients = _clients(node("clients"), products, backend)
     _check_azure_ad_token_clients(products, apis, clients)
     return Settings(cloud, tenant_id, apim, apis, backend, products, clients)
@@ -554,6 +560,16 @@ def _requirements(
     )
 
 
+# A plain API (no OpenAPI document) gets one catch-all operation per method: APIM answers 404 to a
+# request that matches no operation.
+WILDCARD_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def wildcard_operation_id(method: str) -> str:
+    """The ID of a plain API's catch-all operation for `method` (e.g. `post-all`)."""
+    return f"{method.lower()}-all"
+
+
 REQUIREMENT_KEYS = (
     "validator",
     "callers",
@@ -580,7 +596,8 @@ def _apis(node: Node, backend: BackendSettings, base_dir: Path) -> tuple[ApiSett
         )
         names.append((f["name"], name))
         paths.append((f["path"], path))
-        openapi_file, openapi_text, operation_ids = None, None, ()
+        openapi_file, openapi_text = None, None
+        operation_ids = tuple(wildcard_operation_id(m) for m in WILDCARD_METHODS)
         if "openApi" in f:
             openapi_file, openapi_text, operation_ids = _openapi(f["openApi"], base_dir)
         requirements, operations = None, ()
@@ -602,7 +619,7 @@ def _apis(node: Node, backend: BackendSettings, base_dir: Path) -> tuple[ApiSett
                     op = op_item.mapping(required=("operationId",), optional=REQUIREMENT_KEYS)
                     op_id = op["operationId"].string()
                     if op_id not in operation_ids:
-                        known = ", ".join(operation_ids) or "none: operations come from an OpenAPI file"
+                        known = ", ".join(operation_ids)
                         op["operationId"].fail(f"the API has no operation {op_id!r} (operations: {known})")
                     op_requirements = _requirements(op, backend)
                     if not op_requirements.roles and not op_requirements.scopes:
@@ -903,8 +920,8 @@ def api_clients(
 
 
 def _check_policy_layers(apis: tuple[ApiSettings, ...], products: tuple[ProductSettings, ...]) -> None:
-    # The gateway runs a product's policy and then the API's and the operation's (each `<base />`
-    # pulls in the scope above): a token must pass all of them. API and operation policies admit
+    # The gateway runs the operation's policy, the API's and the product's in turn (each validator
+    # sits before `<base />`, which pulls in the scope above): a token must pass all of them. API and operation policies admit
     # tokens for the backend app, so every product holding such an API must admit the same tokens,
     # from the same kind of caller, or no token passes both.
     for index, api in enumerate(apis):
@@ -938,3 +955,20 @@ def _check_holds(
             f"product {product!r} requires {match} of the {key} {', '.join(required)}; "
             "grant them here or the gateway will reject this client"
         )
+
+
+def _check_open_products(products: tuple[ProductSettings, ...]) -> None:
+    # APIM accepts an API in only one open product (one that needs no subscription): requests
+    # without a key run in that product's context. entra-app products are open (their policy
+    # demands the token), and so is an apim-managed product that takes no subscription key.
+    owner: dict[str, str] = {}
+    for index, product in enumerate(products):
+        if not product.open:
+            continue
+        for api_index, api in enumerate(product.apis):
+            if api in owner:
+                Node(None, f"{NAMESPACE}:products[{index}].apis[{api_index}]").fail(
+                    f"API {api!r} is already in product {owner[api]!r}: APIM puts an API in only one product "
+                    "that needs no subscription key (entra-app products, and apim-managed ones without subscriptionKey)"
+                )
+            owner[api] = product.name

@@ -367,6 +367,12 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         "requires any of the scopes Echo.Read",
     ),
     (
+        "API in two open products",
+        set_in("products[1].apis", ["echo", "status"]),
+        "apim-oauth:products[1].apis[1]",
+        "already in product 'partners'",
+    ),
+    (
         "provider in another cloud",
         set_in("azuread:environment", "china"),
         "azuread:environment",
@@ -399,7 +405,7 @@ def test_a_client_on_a_backend_audience_product_must_hold_its_role() -> None:
     with pytest.raises(ConfigError) as caught:
         parse(prod, base_dir=PROJECT_DIR)
     assert caught.value.path == "apim-oauth:clients[1].roles"
-    assert "requires any of the roles Echo.Read.All" in caught.value.message
+    assert "requires any of the roles Reports.Read.All" in caught.value.message
 
 
 def test_azure_ad_token_validator_needs_a_linked_client() -> None:
