@@ -60,9 +60,10 @@ class Deployment(pulumi.ComponentResource):
         self.policies = {}
 
         # The identity running `pulumi up` owns the apps it registers. A provider signed in to
-        # another tenant would register apps the policies never admit: stop before anything is made.
-        deployer = azuread.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        owners = deployer.apply(lambda c: [_same_tenant(c.tenant_id, s.tenant_id, c.object_id)])
+        # another tenant would register apps the policies never admit: the invoke is awaited here,
+        # so the check fails before any resource is registered.
+        deployer = azuread.get_client_config(opts=pulumi.InvokeOptions(parent=self))
+        owners = [_same_tenant(deployer.tenant_id, s.tenant_id, deployer.object_id)]
 
         backend = BackendApi(f"{name}-backend", BackendApiArgs(settings=s.backend, owners=owners), child)
         backend_audience = _Audience(backend.client_id, backend.app_id_uri)
@@ -113,15 +114,12 @@ class Deployment(pulumi.ComponentResource):
                 child,
             )
 
-        def client_ids(names: Sequence[str]) -> pulumi.Output[list[str]]:
-            return pulumi.Output.all(*(entra_clients[n].client_id for n in names))
-
         service = ApimService(f"{name}-apim", ApimServiceArgs(settings=s.apim), child)
         group, service_name = service.resource_group_name, service.service_name
 
         apis: dict[str, Api] = {}
         for api in s.apis:
-            allowed = client_ids([c.name for c in api_clients(api.name, s.products, s.clients)])
+            allowed = [entra_clients[c.name] for c in api_clients(api.name, s.products, s.clients)]
             policy_xml = None
             if api.requirements is not None:
                 policy_xml = self._policy(f"api-{api.name}", api.requirements, backend_audience, allowed, s)
@@ -256,9 +254,7 @@ class Deployment(pulumi.ComponentResource):
         app = product_apps.get(p.name)
         audience = _Audience(app.client_id, app.app_id_uri) if app else backend_audience
         assert p.requirements is not None  # settings give every entra-app product requirements
-        allowed = pulumi.Output.all(
-            *(entra_clients[c.name].client_id for c in s.clients if p.name in c.products)
-        )
+        allowed = [entra_clients[c.name] for c in s.clients if p.name in c.products]
         policy_xml = self._policy(
             f"product-{p.name}",
             p.requirements,
@@ -288,7 +284,7 @@ class Deployment(pulumi.ComponentResource):
         key: str,
         requirements: TokenRequirements,
         audience: _Audience,
-        allowed_clients: pulumi.Output[list[str]],
+        allowed_clients: Sequence[ClientApp],
         s: Settings,
         *,
         subscription_key_alternative: bool = False,
@@ -310,7 +306,13 @@ class Deployment(pulumi.ComponentResource):
                 subscription_key_alternative=subscription_key_alternative,
             )
 
-        xml = pulumi.Output.all(audience.client_id, audience.app_id_uri, allowed_clients).apply(render)
+        # Only validate-azure-ad-token names the callers; other policies must not wait for their apps.
+        callers = (
+            pulumi.Output.all(*(c.client_id for c in allowed_clients))
+            if requirements.validator == "validate-azure-ad-token"
+            else pulumi.Output.from_input([])
+        )
+        xml = pulumi.Output.all(audience.client_id, audience.app_id_uri, callers).apply(render)
         self.policies[key] = xml
         return xml
 

@@ -307,3 +307,58 @@ def test_policies_dir_holds_each_rendered_policy_of_the_stack(stack: str, tmp_pa
     assert written == plan_of(stack).outputs["policies"]
     for xml in written.values():
         assert ET.fromstring(xml).tag == "policies"
+
+
+def test_a_provider_signed_in_to_another_tenant_stops_before_any_resource() -> None:
+    import runpy
+
+    from components.clouds import CLOUDS
+    from tools.engine import run_program
+
+    config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+    plan = Plan()
+    with pytest.raises(ValueError, match="signed in to tenant 00000000-0000-0000-0000-000000000001"):
+        run_program(
+            lambda: runpy.run_path(str(STACKS_DIR.parent / "__main__.py"), run_name="__main__") and None,
+            config=config,
+            tenant_id="00000000-0000-0000-0000-000000000001",
+            cloud=CLOUDS["global"],
+            plan=plan,
+        )
+    assert [r.type for r in plan.resources if r.custom] == []
+
+
+def test_validate_jwt_policies_do_not_wait_for_client_apps() -> None:
+    plan = plan_of("dev")
+    client_apps = {
+        r.urn
+        for r in plan.resources
+        if r.type == "azuread:index/application:Application" and "billing-daemon" in r.urn
+    }
+    assert client_apps
+    for policy in custom(plan, "azure-native:apimanagement:ProductPolicy"):
+        assert not client_apps & ancestors_and_deps(plan, policy), policy.name
+
+
+def test_cli_plan_creates_output_directories_and_reports_unwritable_ones(tmp_path: Path) -> None:
+    from tools.__main__ import main
+
+    nested = tmp_path / "a" / "b"
+    assert (
+        main(
+            [
+                "plan",
+                "--stack",
+                "dev",
+                "--json",
+                str(nested / "plan.json"),
+                "--mermaid",
+                str(nested / "g.mmd"),
+            ]
+        )
+        == 0
+    )
+    assert json.loads((nested / "plan.json").read_text())["outputs"]["cloud"] == "global"
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["plan", "--stack", "dev", "--json", str(blocker / "plan.json")]) == 2

@@ -85,14 +85,23 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
+    try:
+        if args.json:
+            _write(args.json, plan_json(plan))
+        if args.policies_dir:
+            write_policies(plan, args.policies_dir)
+        if args.mermaid:
+            _write(args.mermaid, mermaid(plan))
+    except OSError as error:
+        print(f"plan: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
     print(render_tree(plan))
-    if args.json:
-        args.json.write_text(plan_json(plan), encoding="utf-8")
-    if args.policies_dir:
-        write_policies(plan, args.policies_dir)
-    if args.mermaid:
-        args.mermaid.write_text(mermaid(plan), encoding="utf-8")
     return 0
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 # --- output -------------------------------------------------------------------------------------
