@@ -305,3 +305,41 @@ def test_command_reads_the_tenants_metadata_from_files_for_a_tenant_url(tmp_path
         "--policy", str(policy), "--token", sign(app_claims()), "--now", str(NOW), *metadata_args(tmp_path)
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_chain_of_policies_must_all_accept_and_stops_at_the_first_rejection(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from components.policy_rendering import ClaimRequirement
+
+    # The operation demands a scope the product does not: a token can pass one and fail the other.
+    operation = tmp_path / "api-echo-postEcho.xml"
+    operation.write_text(jwt_policy_xml(2, claims=(ClaimRequirement.scopes(["Echo.Write"], "any"),)))
+    product = tmp_path / "product-portal.xml"
+    product.write_text(jwt_policy_xml(2, claims=(ClaimRequirement.scopes(["Echo.Read"], "any"),)))
+    chain = ["--policy", str(operation), "--policy", str(product), "--now", str(NOW), "--json"]
+    metadata = metadata_args(tmp_path)
+
+    reader = sign(user_claims(scp="Echo.Read"))
+    code, out, _ = run_in_process(capsys, *chain, "--token", reader, *metadata)
+    document = json.loads(out)
+    assert code == 1
+    assert document["accepted"] is False
+    assert [r["code"] for r in document["reasons"]] == ["TokenClaimValueNotAllowed"]
+    # The gateway never reaches the product policy once the operation's rejects.
+    assert [(p["policy"], p["accepted"]) for p in document["policies"]] == [(str(operation), False)]
+
+    writer = sign(user_claims(scp="Echo.Read Echo.Write"))
+    code, out, _ = run_in_process(capsys, *chain, "--token", writer, *metadata)
+    document = json.loads(out)
+    assert code == 0
+    assert [(p["policy"], p["accepted"]) for p in document["policies"]] == [
+        (str(operation), True),
+        (str(product), True),
+    ]
+
+    writer_only = sign(user_claims(scp="Echo.Write"))
+    code, out, _ = run_in_process(capsys, *chain[:-1], "--token", writer_only, *metadata)
+    assert code == 1
+    assert f"policy {product}:" in out
+    assert "REJECTED" in out.split(f"policy {product}:")[1]

@@ -36,7 +36,13 @@ class InputError(Exception):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--policy", required=True, type=Path, metavar="FILE", help="policy document with the validator"
+        "--policy",
+        required=True,
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="policy document with the validator; repeat it for each scope a request passes through, "
+        "in the gateway's order (operation, API, product): all must accept",
     )
     token = parser.add_mutually_exclusive_group(required=True)
     token.add_argument("--token", metavar="JWT", help="the token (or 'Bearer <token>')")
@@ -64,10 +70,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check the token; print the verdict; return the exit code."""
     try:
-        policy = _read_policy(args.policy)
+        policies = [(path, _read_policy(path)) for path in args.policy]
         token = _read_token(args.token, args.token_file)
         provider = MetadataProvider(_read_overrides(args.metadata), timeout=_timeout(args.timeout))
-        verdict = evaluate(token, policy, provider, _now(args.now))
+        now = _now(args.now)
+        checks: list[tuple[Path, Policy, Verdict]] = []
+        # The gateway stops at the first scope that rejects the token; so do we.
+        for path, policy in policies:
+            checks.append((path, policy, evaluate(token, policy, provider, now)))
+            if not checks[-1][2].accepted:
+                break
     except (InputError, PolicyError, EvaluationError) as error:
         return _unusable(str(error))
     except MetadataError as error:
@@ -76,11 +88,26 @@ def run(args: argparse.Namespace) -> int:
         # A defect of ours. The contract is one error line and never a traceback; the exception's
         # text is left out because it could quote the token.
         return _unusable(f"internal error ({type(error).__name__}); please report it with the policy")
+    accepted = all(verdict.accepted for _, _, verdict in checks) and len(checks) == len(policies)
     if args.json:
-        print(json.dumps(verdict.to_json(), indent=2))
+        print(json.dumps(_json(checks, accepted, several=len(policies) > 1), indent=2))
     else:
-        _print_verdict(verdict, policy, provider, sys.stdout)
-    return EXIT_ACCEPTED if verdict.accepted else EXIT_REJECTED
+        for path, policy, verdict in checks:
+            if len(policies) > 1:
+                print(f"policy {path}:")
+            _print_verdict(verdict, policy, sys.stdout)
+        _print_details(checks[-1][2], provider, sys.stdout)
+    return EXIT_ACCEPTED if accepted else EXIT_REJECTED
+
+
+def _json(checks: list[tuple[Path, Policy, Verdict]], accepted: bool, *, several: bool) -> dict[str, object]:
+    """The contract's `{accepted, reasons, hints}` of the deciding policy; with several policies,
+    each one's verdict too under `policies`."""
+    deciding = checks[-1][2]
+    document: dict[str, object] = {**deciding.to_json(), "accepted": accepted}
+    if several:
+        document["policies"] = [{"policy": str(path), **verdict.to_json()} for path, _, verdict in checks]
+    return document
 
 
 def _unusable(message: str) -> int:
@@ -150,7 +177,7 @@ def _timeout(value: float) -> float:
     return value
 
 
-def _print_verdict(verdict: Verdict, policy: Policy, provider: MetadataProvider, out: TextIO) -> None:
+def _print_verdict(verdict: Verdict, policy: Policy, out: TextIO) -> None:
     validator = policy.name
     if policy.condition is not None:
         validator += f" (run only when {policy.condition})"
@@ -161,6 +188,12 @@ def _print_verdict(verdict: Verdict, policy: Policy, provider: MetadataProvider,
         print("reasons (the gateway stops at the first):", file=out)
         for reason in verdict.reasons:
             print(f"  {reason.code}: {reason.message}", file=out)
+    for hint in verdict.hints:
+        print(f"hint: {hint}", file=out)
+
+
+def _print_details(verdict: Verdict, provider: MetadataProvider, out: TextIO) -> None:
+    """What the token says and where the keys came from."""
     if verdict.token_facts:
         print("token:", file=out)
         for name, value in verdict.token_facts:
@@ -169,5 +202,3 @@ def _print_verdict(verdict: Verdict, policy: Policy, provider: MetadataProvider,
         print("metadata:", file=out)
         for url, origin in provider.origins.items():
             print(f"  {url} ({'from file' if origin == 'file' else 'fetched'})", file=out)
-    for hint in verdict.hints:
-        print(f"hint: {hint}", file=out)
