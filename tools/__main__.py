@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
+# command -> (module, help). Only the chosen command's module is imported: the plan needs the Pulumi
+# SDKs, the token check needs pyjwt and cryptography, and neither should pay for the other.
+COMMANDS = {
+    "plan": ("tools.plan", "compute a stack's deployment offline"),
+    "check-token": ("tools.check_token", "would the gateway accept this token, and if not, why"),
+}
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Imported here so `--help` and argument errors stay fast: the plan pulls in the Pulumi SDKs.
-    from tools import check_token, plan
-
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    chosen = [c for c in COMMANDS if c in arguments[:1]] or list(COMMANDS)
     parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    plan.add_arguments(commands.add_parser("plan", help="compute a stack's deployment offline"))
-    check_token.add_arguments(
-        commands.add_parser("check-token", help="would the gateway accept this token, and if not, why")
-    )
-    args = parser.parse_args(argv)
+    for command in chosen:
+        module_name, help_text = COMMANDS[command]
+        module = importlib.import_module(module_name)
+        module.add_arguments(commands.add_parser(command, help=help_text))
+    args = parser.parse_args(arguments)
     return int(args.run(args))
 
 
