@@ -7,6 +7,7 @@ import contextlib
 import json
 import string
 
+import jwt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -602,6 +603,111 @@ def test_short_hs256_key_is_never_trusted() -> None:
     verdict = check(token, policy)
     assert codes(verdict) == ["TokenSignatureInvalid"]
     assert "too short" in verdict.reasons[0].message
+
+
+def test_short_hs256_key_stays_refused_when_the_policy_is_reused() -> None:
+    # pyjwt's prepare_key outcome is cached per key: a refused key is refused every time.
+    secret = b"short-secret"
+    policy = parse_policy(
+        hand_policy(
+            f"<issuer-signing-keys><key>{base64.b64encode(secret).decode()}</key></issuer-signing-keys>"
+            f"<audiences><audience>{BACKEND_ID}</audience></audiences><issuers><issuer>{issuer()}</issuer></issuers>"
+        )
+    )
+    signing_input = f"{segment({'alg': 'HS256'})}.{segment(app_claims())}".encode()
+    signature = HMACAlgorithm(HMACAlgorithm.SHA256).sign(signing_input, secret)
+    token = f"{signing_input.decode()}.{b64url(signature)}"
+    for _ in range(2):
+        verdict = check(token, policy)
+        assert codes(verdict) == ["TokenSignatureInvalid"]
+        assert "too short" in verdict.reasons[0].message
+
+
+def _signed_by_hand(header: dict[str, object], payload_segment: str) -> str:
+    """A token whose RS256 signature over `header.payload_segment` is valid, whatever the header says."""
+    signing_input = f"{segment(header)}.{payload_segment}".encode()
+    signature = RSAAlgorithm(RSAAlgorithm.SHA256).sign(signing_input, key_material().rsa)
+    return f"{signing_input.decode()}.{b64url(signature)}"
+
+
+def test_a_token_signed_by_hand_is_accepted() -> None:
+    # The control for the header-rule tests below: only the header differs between them.
+    assert check(_signed_by_hand({"alg": "RS256", "kid": RSA_KID}, segment(app_claims()))).accepted
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ({"crit": ["urn:example:must-understand"], "urn:example:must-understand": True}, "not supported"),
+        ({"crit": ["exp"], "exp": NOW + 3300}, "not supported"),
+        ({"crit": []}, "non-empty list"),
+        ({"crit": "b64"}, "non-empty list"),
+        ({"crit": [7]}, "not a string"),
+        ({"crit": ["b64"]}, "lacks"),
+        ({"b64": False}, "'b64' to false"),
+        ({"b64": False, "crit": ["b64"]}, "'b64' to false"),
+        ({"kid": None}, "Key ID"),
+    ],
+)
+def test_validly_signed_tokens_break_the_header_rules_of_pyjwts_reader(
+    extra: dict[str, object], problem: str
+) -> None:
+    # The reader is the evaluator's own: it must keep refusing what pyjwt's reader refuses. An
+    # unknown critical extension must not be ignored (RFC 7515, 4.1.11), and b64 false would make
+    # the payload segment mean something else than what was signed (RFC 7797).
+    header: dict[str, object] = {"alg": "RS256", "kid": RSA_KID, **extra}
+    verdict = check(_signed_by_hand(header, segment(app_claims())))
+    assert codes(verdict) == ["JwtInvalid"], extra
+    assert problem in verdict.reasons[0].message
+
+
+def test_critical_b64_true_is_read_as_pyjwt_reads_it() -> None:
+    header: dict[str, object] = {"alg": "RS256", "kid": RSA_KID, "b64": True, "crit": ["b64"]}
+    assert check(_signed_by_hand(header, segment(app_claims()))).accepted
+
+
+def test_detached_payload_token_from_pyjwt_is_jwt_invalid() -> None:
+    detached = jwt.PyJWS().encode(
+        json.dumps(app_claims()).encode(),
+        key_material().rsa,
+        algorithm="RS256",
+        headers={"kid": RSA_KID, "b64": False},
+    )
+    assert detached.split(".")[1] == ""
+    assert codes(check(detached)) == ["JwtInvalid"]
+
+
+def _with_unused_bits(part: int) -> list[str]:
+    """The parts of a valid token whose segment `part` has unused bits in its last character."""
+    for size in range(4):
+        parts = sign(app_claims(padding="x" * size)).split(".")
+        if len(parts[part]) % 4 in (2, 3):
+            return parts
+    raise AssertionError("no padding gives the segment unused bits")
+
+
+@pytest.mark.parametrize("part", [1, 2])
+def test_non_canonical_base64url_of_a_valid_token_is_jwt_invalid(part: int) -> None:
+    # Stray low bits in the last character decode to the same bytes, so the signature still
+    # verifies: only the canonical-encoding check stops a second spelling of the token.
+    parts = _with_unused_bits(part)
+    original = parts[part]
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    unused = 16 if len(original) % 4 == 2 else 4  # values the last character's unused bits can take
+    parts[part] = original[:-1] + alphabet[alphabet.index(original[-1]) + 1]
+    assert alphabet.index(original[-1]) % unused == 0
+    assert base64.urlsafe_b64decode(parts[part] + "==") == base64.urlsafe_b64decode(original + "==")
+    verdict = check(".".join(parts))
+    assert codes(verdict) == ["JwtInvalid"]
+    assert "cannot be decoded" in verdict.reasons[0].message
+
+
+@pytest.mark.parametrize("part", [0, 1, 2])
+def test_padded_segments_are_jwt_invalid(part: int) -> None:
+    # pyjwt's reader tolerates '=' padding; the gateway's tokens never have it.
+    parts = sign(app_claims()).split(".")
+    parts[part] += "=" * (-len(parts[part]) % 4 or 4)
+    assert codes(check(".".join(parts))) == ["JwtInvalid"]
 
 
 def test_wrong_authorization_scheme_is_not_present() -> None:

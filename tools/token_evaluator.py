@@ -21,6 +21,7 @@ import math
 import re
 import urllib.parse
 import uuid
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, TypeAlias, cast
@@ -28,7 +29,8 @@ from xml.parsers import expat
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from jwt.utils import base64url_decode
+from jwt import PyJWK
+from jwt.algorithms import Algorithm, get_default_algorithms
 
 from components.clouds import CLOUDS, CloudName
 from tools.metadata import (
@@ -617,11 +619,14 @@ def describe_issuer(issuer: str) -> IssuerInfo | None:
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 _SCHEME = re.compile(r"[A-Za-z]{1,16}")
 """An HTTP authentication scheme as callers write them (Bearer, Basic, DPoP): safe to quote."""
-_JWS = jwt.PyJWS(
-    algorithms=sorted(ACCEPTED_ALGORITHMS),
-    options={"verify_signature": True, "enforce_minimum_key_length": ENFORCE_MINIMUM_KEY_LENGTH},
-)
-_READ_ONLY = jwt.PyJWS(options={"verify_signature": False})
+_ALGORITHMS: dict[str, Algorithm] = {
+    name: algorithm for name, algorithm in get_default_algorithms().items() if name in ACCEPTED_ALGORITHMS
+}
+"""pyjwt's algorithm objects, the only code that verifies a signature; none but the accepted ones."""
+if _ALGORITHMS.keys() != ACCEPTED_ALGORITHMS:  # pragma: no cover - pyjwt without `cryptography`
+    raise ImportError(f"pyjwt lacks {', '.join(sorted(ACCEPTED_ALGORITHMS - _ALGORITHMS.keys()))}")
+_SUPPORTED_CRITICAL_EXTENSIONS = frozenset({"b64"})
+"""pyjwt's `PyJWS._supported_crit`: a `crit` naming anything else makes the token unreadable."""
 
 
 class _MalformedTokenError(Exception):
@@ -630,6 +635,17 @@ class _MalformedTokenError(Exception):
     def __init__(self, problem: str, *, encrypted: bool = False) -> None:
         super().__init__(problem)
         self.encrypted = encrypted
+
+
+@dataclass(frozen=True)
+class _Token:
+    """A compact JWS as read, before its signature is checked."""
+
+    header: dict[str, object]
+    claims: dict[str, object]
+    signing_input: bytes
+    """`header.payload` as sent: what the signature covers."""
+    signature: bytes
 
 
 def _json_object(raw: bytes, what: str) -> dict[str, object]:
@@ -649,8 +665,56 @@ def _json_object(raw: bytes, what: str) -> dict[str, object]:
     return cast("dict[str, object]", parsed)
 
 
-def _read_token(token: str) -> tuple[dict[str, object], dict[str, object]]:
-    """The header and claims of a compact JWS; _MalformedTokenError says what is wrong."""
+def _base64url_segment(part: str, name: str) -> bytes:
+    """The bytes of one segment, already matched by _BASE64URL (unpadded base64url alphabet).
+
+    As strict as pyjwt's reader (`PyJWS._decode_base64url_segment`) and stricter where that one
+    tolerates `=` padding: the length must be possible, and the text must be the canonical encoding
+    of its bytes (no stray bits in the last character), so one token has exactly one spelling.
+    """
+    if len(part) % 4 == 1:
+        raise _MalformedTokenError(f"the {name} is not base64url text")
+    try:
+        decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        raise _MalformedTokenError(f"the {name} is not base64url text") from None
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != part.encode("ascii"):
+        raise _MalformedTokenError(f"the token cannot be decoded: its {name} is not canonical base64url")
+    return decoded
+
+
+def _check_header(header: Mapping[str, object]) -> None:
+    """pyjwt's header rules (`PyJWS._validate_headers` and its `b64` handling), and a string `alg`."""
+    if not isinstance(header.get("alg"), str):
+        raise _MalformedTokenError("the header has no 'alg'")
+    if "kid" in header and not isinstance(header["kid"], str):
+        raise _MalformedTokenError("the token cannot be decoded: the Key ID header parameter is not a string")
+    if "crit" in header:
+        # RFC 7515, 4.1.11: an extension marked critical that the reader does not understand makes
+        # the token invalid; one it understands must be present.
+        critical = header["crit"]
+        if not isinstance(critical, list) or not critical:
+            raise _MalformedTokenError("the header's 'crit' is not a non-empty list")
+        for extension in cast("list[object]", critical):
+            if not isinstance(extension, str):
+                raise _MalformedTokenError("the header's 'crit' holds a value that is not a string")
+            if extension not in _SUPPORTED_CRITICAL_EXTENSIONS:
+                raise _MalformedTokenError("the header's 'crit' names an extension that is not supported")
+            if extension not in header:
+                raise _MalformedTokenError(f"the header's 'crit' names {extension!r}, which the header lacks")
+    if header.get("b64", True) is False:
+        # RFC 7797: the payload would be sent as is (or detached), not base64url. pyjwt reads such a
+        # token only with the payload handed over separately; a JWT never has one.
+        raise _MalformedTokenError("the header sets 'b64' to false (an unencoded payload), which no JWT has")
+
+
+def _read_token(token: str) -> _Token:
+    """A compact JWS, read once; _MalformedTokenError says what is wrong.
+
+    The checks pyjwt's reader (`PyJWS._load`) makes, at C speed: alphabet (one regular expression
+    per segment), length and canonical encoding, JSON objects, and pyjwt's `kid`, `crit` and `b64`
+    header rules. Stricter than it where it is lenient: no `=` padding, no duplicate JSON members.
+    """
     if len(token) > MAX_TOKEN_CHARS:
         raise _MalformedTokenError(
             f"the token is {len(token)} characters long; more than {MAX_TOKEN_CHARS} is not a JWT"
@@ -665,24 +729,12 @@ def _read_token(token: str) -> tuple[dict[str, object], dict[str, object]]:
     for name, part in zip(("header", "payload", "signature"), parts, strict=True):
         if not _BASE64URL.fullmatch(part):
             raise _MalformedTokenError(f"the {name} is not base64url text")
-    try:
-        header_bytes = base64url_decode(parts[0])
-    except (binascii.Error, ValueError):
-        raise _MalformedTokenError("the header is not base64url text") from None
-    # Our own reading first: it refuses duplicate members, where pyjwt's lets the last one win.
-    header = _json_object(header_bytes, "header")
-    try:
-        # Then pyjwt's reader: canonical base64url, `kid` and `crit` rules. Its messages quote no token.
-        payload_bytes = cast("bytes", _READ_ONLY.decode(token))
-    except (jwt.PyJWTError, ValueError, binascii.Error) as error:
-        raise _MalformedTokenError(f"the token cannot be decoded ({error})") from None
-    claims = _json_object(payload_bytes, "payload")
-    if not isinstance(header.get("alg"), str):
-        raise _MalformedTokenError("the header has no 'alg'")
-    kid = header.get("kid")
-    if kid is not None and not isinstance(kid, str):
-        raise _MalformedTokenError("the header's 'kid' is not a string")
-    return header, claims
+    header = _json_object(_base64url_segment(parts[0], "header"), "header")
+    _check_header(header)
+    claims = _json_object(_base64url_segment(parts[1], "payload"), "payload")
+    signature = _base64url_segment(parts[2], "signature")
+    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
+    return _Token(header, claims, signing_input, signature)
 
 
 def _key_algorithms(key: SigningKey) -> frozenset[str]:
@@ -715,15 +767,40 @@ def _key_kind(key: SigningKey) -> str:
 
 _Check = Literal["verified", "bad-signature", "weak-key"]
 
+_REFUSED = object()
+"""A key pyjwt will not verify with (too short, or not a key for the algorithm)."""
+_PREPARED_KEYS: weakref.WeakKeyDictionary[PyJWK, dict[str, object]] = weakref.WeakKeyDictionary()
+"""pyjwt's `prepare_key` outcome per key and algorithm, kept as long as the key is: an inline key
+lives with its parsed policy, a fetched one in the metadata provider's cache, so each is prepared
+once (an HMAC secret's preparation parses it as DER and JSON to refuse asymmetric keys)."""
 
-def _verify(token: str, key: SigningKey, algorithm: str) -> _Check:
-    try:
-        _JWS.decode(token, key=key.jwk.key, algorithms=[algorithm])
-    except jwt.InvalidKeyError:
+
+def _prepared_key(key: SigningKey, algorithm: str) -> object:
+    """`key` made ready for `algorithm` by pyjwt, as `PyJWS._verify_signature` does, or _REFUSED."""
+    per_algorithm = _PREPARED_KEYS.get(key.jwk)
+    if per_algorithm is None:
+        per_algorithm = _PREPARED_KEYS[key.jwk] = {}
+    prepared = per_algorithm.get(algorithm)
+    if prepared is None:  # not prepared yet: no prepared key is None
+        verifier = _ALGORITHMS[algorithm]
+        try:
+            prepared = verifier.prepare_key(key.jwk.key)
+            if ENFORCE_MINIMUM_KEY_LENGTH and verifier.check_key_length(prepared) is not None:
+                prepared = _REFUSED
+        except jwt.InvalidKeyError:
+            prepared = _REFUSED
+        per_algorithm[algorithm] = prepared
+    return prepared
+
+
+def _verify(token: _Token, key: SigningKey, algorithm: str) -> _Check:
+    """pyjwt verifies `token`'s signature with `key`; `algorithm` is one `key` may verify."""
+    prepared = _prepared_key(key, algorithm)
+    if prepared is _REFUSED:
         return "weak-key"
-    except jwt.PyJWTError:
-        return "bad-signature"
-    return "verified"
+    if _ALGORITHMS[algorithm].verify(token.signing_input, prepared, token.signature):
+        return "verified"
+    return "bad-signature"
 
 
 MAX_TIME = 253402300799.0
@@ -868,9 +945,9 @@ class _Evaluation:
         )
         return inline + fetched, configurations
 
-    def signature(self, token: str, header: Mapping[str, object], keys: Sequence[SigningKey]) -> None:
-        algorithm = cast("str", header["alg"])
-        kid = cast("str | None", header.get("kid"))
+    def signature(self, token: _Token, keys: Sequence[SigningKey]) -> None:
+        algorithm = cast("str", token.header["alg"])
+        kid = cast("str | None", token.header.get("kid"))
         require_signed = not isinstance(self.policy, ValidateJwt) or self.policy.require_signed_tokens
         if algorithm.lower() == "none":
             if require_signed:
@@ -1281,7 +1358,7 @@ def evaluate(presented: str, policy: Policy, metadata: MetadataSource, now: floa
     if token is None:
         return Verdict(False, tuple(run.reasons), tuple(run.hints))
     try:
-        header, claims = _read_token(token)
+        read = _read_token(token)
     except _MalformedTokenError as malformed:
         if malformed.encrypted and policy.decryption:
             raise EvaluationError(
@@ -1290,7 +1367,8 @@ def evaluate(presented: str, policy: Policy, metadata: MetadataSource, now: floa
         run.reject("JwtInvalid", f"The token is not a valid JWT: {malformed}.")
         return Verdict(False, tuple(run.reasons), tuple(run.hints))
     keys, configurations = run.keys()
-    run.signature(token, header, keys)
+    run.signature(read, keys)
+    claims = read.claims
     run.lifetime(claims)
     run.audience(claims)
     run.issuer(claims, configurations)
