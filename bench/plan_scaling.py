@@ -1,19 +1,23 @@
-"""Plan scaling: the real program under the offline engine at growing sizes, against an SDK floor.
+"""Plan scaling: the real program under the offline engine at growing sizes, against the SDK floor.
 
 Each measurement runs in a fresh interpreter (`--worker`), so time and memory are those of one plan
-and nothing else. Both kinds of worker import the project's components (and with them the provider
-SDKs) before the clock starts, so they start from the same heap, and both run under
-`tools.engine.run_program`:
+and nothing else. Both kinds of worker import the project's components and load the provider
+modules they use (azure-native loads a package's modules on first use) before the clock starts, so
+they start from the same heap, and both run under `tools.engine.run_program` (so both get the same
+garbage-collector handling: paused while the program runs):
 
 - `program`: `tools.plan.compute_plan` on a generated stack (settings, components, rendering).
-- `floor`: a bare program registering the very resources the program registered (type, name,
-  parent, inputs, taken from the program's recorded plan) with `pulumi.CustomResource` (and a plain
-  `pulumi.ComponentResource` for each component), with no settings, components or rendering.
+- `floor`: the SDK floor for the same resources: a bare program registering each custom resource
+  the program registered with `pulumi.CustomResource`, with the same type, name and inputs and the
+  options the provider classes themselves add (the aliases each azure-native class declares for its
+  older API versions, the outputs a class marks secret), all taken from the program's recorded
+  plan; no parents, no component resources, no settings, rendering, invokes or stack outputs.
 
-Figures: resources, seconds (best of `--repeats`), seconds per resource, peak RSS and its growth
-over the pre-run RSS, and the time spent in Python's cyclic garbage collector. When a target is
-missed the largest size is diagnosed: what-if runs (garbage collector paused; provider aliases not
-expanded to URNs) and a cProfile of the program, summarised by area and by function.
+Figures: resources, seconds (best of `--repeats`), milliseconds per custom resource, peak RSS and
+its growth over the pre-run RSS, and the time spent in Python's cyclic garbage collector. When a
+target is missed the largest size is diagnosed: what-if runs (the floor with the program's
+component tree; provider aliases not expanded to URNs; the SDK's stack capture off), SDK work per
+resource, and a cProfile of the program summarised by area and by function.
 
 Run alone: `python -m bench.plan_scaling [--repeats N] [--sizes 10x30,50x150,100x300]`.
 """
@@ -21,6 +25,7 @@ Run alone: `python -m bench.plan_scaling [--repeats N] [--sizes 10x30,50x150,100
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import pstats
@@ -84,11 +89,58 @@ def _secret_to_output(value: Any) -> Any:
     return value
 
 
-def floor_program(specs: Sequence[dict[str, Any]]) -> Callable[[], None]:
-    """A program registering `specs` (recorded resources) as bare resources, parents first."""
+def _alias(recorded: dict[str, Any]) -> Any:
+    """A recorded alias (`tools.engine.RecordedAlias` as a dict) as the `pulumi.Alias` that sends it."""
     import pulumi
 
-    def program() -> None:
+    if recorded["urn"]:
+        return recorded["urn"]
+    # An empty field of the spec is one the alias left unset ("as the resource is now").
+    fields: dict[str, Any] = {
+        key: recorded[field]
+        for key, field in (("name", "name"), ("type_", "type"), ("stack", "stack"), ("project", "project"))
+        if recorded[field]
+    }
+    if recorded["no_parent"]:
+        fields["parent"] = None
+    elif recorded["parent_urn"]:
+        fields["parent"] = recorded["parent_urn"]
+    return pulumi.Alias(**fields)
+
+
+def floor_program(specs: Sequence[dict[str, Any]], *, tree: bool = False) -> Callable[[], None]:
+    """A program registering the custom resources of `specs` (recorded resources) bare.
+
+    The SDK floor for the same resources: each with its type, name and inputs, and the options the
+    provider classes themselves add (the aliases each azure-native class declares for its older API
+    versions, the outputs a class marks secret), as `pulumi.CustomResource`. No parents and no
+    component resources, no settings, no rendering, no invokes, no outputs: what remains is what
+    the SDK costs for these resources whatever program declares them.
+
+    `tree` (diagnosis only): also the program's component tree, each component a bare
+    `pulumi.ComponentResource` and every resource under its recorded parent, parents first.
+    """
+    import pulumi
+
+    def options(spec: dict[str, Any], parent: pulumi.Resource | None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(
+            parent=parent,
+            aliases=[_alias(a) for a in spec.get("aliases", [])] or None,
+            additional_secret_outputs=list(spec.get("secret_outputs", [])) or None,
+        )
+
+    def register(spec: dict[str, Any], parent: pulumi.Resource | None) -> pulumi.Resource:
+        if not spec["custom"]:
+            return pulumi.ComponentResource(spec["type"], spec["name"], None, options(spec, parent))
+        props = {k: _secret_to_output(v) for k, v in spec["inputs"].items()}
+        return pulumi.CustomResource(spec["type"], spec["name"], props, options(spec, parent))
+
+    def bare() -> None:
+        for spec in specs:
+            if spec["custom"]:
+                register(spec, None)
+
+    def with_tree() -> None:
         made: dict[str, pulumi.Resource] = {}
         pending = list(specs)
         while pending:
@@ -98,24 +150,19 @@ def floor_program(specs: Sequence[dict[str, Any]]) -> Callable[[], None]:
                 if parent_urn is not None and parent_urn not in made:
                     deferred.append(spec)
                     continue
-                opts = pulumi.ResourceOptions(parent=made[parent_urn]) if parent_urn else None
-                if spec["custom"]:
-                    props = {k: _secret_to_output(v) for k, v in spec["inputs"].items()}
-                    made[spec["urn"]] = pulumi.CustomResource(spec["type"], spec["name"], props, opts)
-                else:
-                    made[spec["urn"]] = pulumi.ComponentResource(spec["type"], spec["name"], None, opts)
+                made[spec["urn"]] = register(spec, made[parent_urn] if parent_urn else None)
             if len(deferred) == len(pending):
                 raise RuntimeError("recorded parents form no tree")
             pending = deferred
 
-    return program
+    return with_tree if tree else bare
 
 
 def _stub_alias_urns() -> None:
-    # What-if: the SDK's Resource.__init__ expands every alias the provider class declares into a
-    # URN Output (pulumi/resource.py, `collapse_alias_to_urn`) so children could inherit them;
-    # azure-native declares ~25 per APIM type. The engine gets the aliases as specs regardless, and
-    # no custom resource here has children, so the expanded URNs are never read.
+    # What-if: the SDK's Resource.__init__ expands every alias a resource declares into a URN Output
+    # (pulumi/resource.py, `collapse_alias_to_urn`) so children could inherit them; azure-native
+    # declares ~25 per APIM type. The engine gets the aliases as specs regardless, and no custom
+    # resource here has children, so the expanded URNs are never read.
     import pulumi.resource as sdk_resource
 
     def no_urn(*_args: object) -> None:
@@ -124,11 +171,29 @@ def _stub_alias_urns() -> None:
     sdk_resource.collapse_alias_to_urn = no_urn  # pyright: ignore[reportAttributeAccessIssue, reportPrivateImportUsage]
 
 
+def _stub_stack_traces() -> None:
+    # What-if: for each resource a provider class constructs, the SDK's `register_resource` walks the
+    # whole Python stack (`_get_stack_trace`, pulumi/runtime/resource.py) and turns every frame into a
+    # `file://` URI for the engine's source positions; the offline engine never reads them.
+    import pulumi.runtime.resource as sdk_runtime_resource
+    from pulumi.runtime.proto import source_pb2
+
+    def no_stack() -> Any:
+        return source_pb2.StackTrace()
+
+    sdk_runtime_resource._get_stack_trace = no_stack  # pyright: ignore[reportPrivateUsage]
+
+
 def worker(args: argparse.Namespace) -> dict[str, Any]:
     import cProfile
     import importlib
 
     importlib.import_module("components.deployment")  # the provider SDKs, imported before the clock starts
+    from pulumi_azure_native import apimanagement, resources
+
+    # azure-native imports a package's modules on its first attribute access (~250 modules, 0.1 s):
+    # start-up cost, measured in section 4, not plan cost; loaded here so neither kind pays it.
+    _ = (apimanagement.Api, resources.Resource)
     from bench.stackgen import TENANT_ID, generate
     from components.clouds import CLOUDS
     from tools.engine import Plan, run_program
@@ -137,6 +202,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     config = {**project_defaults(), **generate(args.products, args.clients, name=STACK)}
     if args.no_alias_urns:
         _stub_alias_urns()
+    if args.no_stack_trace:
+        _stub_stack_traces()
     run: Callable[[], Plan]
     specs: list[dict[str, Any]] = []
     if args.worker == "program":
@@ -146,7 +213,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
 
     else:
         specs = json.loads(Path(args.specs).read_text(encoding="utf-8"))["resources"]
-        program = floor_program(specs)
+        program = floor_program(specs, tree=args.tree)
 
         def run() -> Plan:
             return run_program(
@@ -172,8 +239,9 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if profiler is not None:
         profiler.dump_stats(args.profile)
-    if specs and sorted(r.urn for r in plan.resources) != sorted(s["urn"] for s in specs):
-        raise RuntimeError("the floor registered other resources than the program")
+    registered = sorted((r.type, r.name) for r in plan.resources if r.custom)
+    if specs and registered != sorted((s["type"], s["name"]) for s in specs if s["custom"]):
+        raise RuntimeError("the floor registered other resources than the program's custom resources")
     if args.dump:
         document = {
             "products": args.products,
@@ -187,6 +255,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
                     "custom": r.custom,
                     "inputs": r.inputs,
                     "dependencies": r.dependencies,
+                    "aliases": [dataclasses.asdict(a) for a in r.aliases],
+                    "secret_outputs": sorted(r.secret_outputs),
                 }
                 for r in plan.resources
             ],
@@ -219,8 +289,9 @@ class Measurement:
     gc_full: int
 
     @property
-    def per_resource(self) -> float:
-        return self.seconds / self.resources
+    def per_custom(self) -> float:
+        """Seconds per custom resource: the floor registers only those, so both kinds are comparable."""
+        return self.seconds / self.custom
 
 
 def measure(
@@ -230,8 +301,10 @@ def measure(
     *,
     dump: Path | None = None,
     specs: Path | None = None,
+    tree: bool = False,
     gc_paused: bool = False,
     no_alias_urns: bool = False,
+    no_stack_trace: bool = False,
     profile: Path | None = None,
 ) -> Measurement:
     args = ["-m", MODULE, "--worker", kind, "--products", str(products), "--clients", str(clients)]
@@ -239,10 +312,14 @@ def measure(
         args += ["--dump", str(dump)]
     if specs is not None:
         args += ["--specs", str(specs)]
+    if tree:
+        args.append("--tree")
     if gc_paused:
         args.append("--gc-paused")
     if no_alias_urns:
         args.append("--no-alias-urns")
+    if no_stack_trace:
+        args.append("--no-stack-trace")
     if profile is not None:
         args += ["--profile", str(profile)]
     return Measurement(**json.loads(run_json(args)))
@@ -332,24 +409,51 @@ _COUNTED: tuple[tuple[str, str, str], ...] = (
     ("Outputs", "pulumi/output.py", "__init__"),
     ("apply calls", "pulumi/output.py", "apply"),
     ("values serialized", "pulumi/runtime/rpc.py", "serialize_property"),
+    (
+        "`contains_unknowns` calls (each leaves a reference cycle)",
+        "pulumi/runtime/rpc.py",
+        "contains_unknowns",
+    ),
 )
+_OUTPUT_API = ("apply", "all", "from_input", "concat", "secret")
+PROJECT_CALLS = "Output calls made by the project's code (apply, all, from_input, concat, secret)"
+
+_Stats = dict[tuple[str, int, str], tuple[int, int, float, float, Any]]
 
 
-def _stats(profile: Path) -> tuple[dict[tuple[str, int, str], tuple[int, int, float, float, Any]], float]:
+def _stats(profile: Path) -> tuple[_Stats, float]:
     stats = pstats.Stats(str(profile))
-    raw = cast("dict[tuple[str, int, str], tuple[int, int, float, float, Any]]", stats.stats)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    raw = cast("_Stats", stats.stats)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
     total = cast("float", stats.total_tt)  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
     return raw, total
 
 
-def counts_per_resource(profile: Path, resources: int) -> dict[str, float]:
-    """How many of each costly SDK object or call a run makes per resource (from its profile)."""
+def _is_project(filename: str) -> bool:
+    return filename.startswith(str(PROJECT_DIR / "components")) or filename == str(
+        PROJECT_DIR / "__main__.py"
+    )
+
+
+def counts_per_resource(profile: Path, custom: int) -> dict[str, float]:
+    """How many of each costly SDK object or call a run makes per custom resource (from its profile)."""
     raw, _total = _stats(profile)
     counts: dict[str, float] = {}
     for label, file_part, function in _COUNTED:
         calls = sum(v[1] for k, v in raw.items() if k[2] == function and k[0].endswith(file_part))
-        counts[label] = calls / resources
+        counts[label] = calls / custom
+    own = 0
+    for key, value in raw.items():
+        if key[2] in _OUTPUT_API and key[0].endswith("pulumi/output.py"):
+            callers = cast("dict[tuple[str, int, str], tuple[int, int, float, float]]", value[4])
+            own += sum(c[1] for caller, c in callers.items() if _is_project(caller[0]))
+    counts[PROJECT_CALLS] = own / custom
     return counts
+
+
+def cumulative_share(profile: Path, file_part: str, function: str) -> float:
+    """Cumulative time of one function as a share of the profile's total."""
+    raw, total = _stats(profile)
+    return sum(v[3] for k, v in raw.items() if k[2] == function and k[0].endswith(file_part)) / total
 
 
 def profile_summary(profile: Path, *, top: int = 8) -> tuple[Table, Table, dict[str, float], list[str]]:
@@ -382,77 +486,93 @@ def profile_summary(profile: Path, *, top: int = 8) -> tuple[Table, Table, dict[
 def diagnose(largest: SizeResult, workdir: Path) -> tuple[list[Table], list[str]]:
     products, clients = largest.products, largest.clients
     dump = plan_file(workdir, products, clients)
-    program_paused = measure("program", products, clients, gc_paused=True)
-    floor_paused = measure("floor", products, clients, specs=dump, gc_paused=True)
-    program_no_alias = measure("program", products, clients, gc_paused=True, no_alias_urns=True)
-    floor_s = floor_paused.seconds
-    whatif = Table(
-        ("run at the largest size", "program s", "floor s", "program/floor"),
-        (
-            (
-                "as is (best run above)",
-                f"{largest.program.seconds:.2f}",
-                f"{largest.floor.seconds:.2f}",
-                f"{largest.ratio:.2f}",
-            ),
-            (
-                "cyclic GC paused during the run",
-                f"{program_paused.seconds:.2f}",
-                f"{floor_s:.2f}",
-                f"{program_paused.seconds / floor_s:.2f}",
-            ),
-            (
-                "GC paused, and provider aliases not expanded to URNs",
-                f"{program_no_alias.seconds:.2f}",
-                f"{floor_s:.2f}",
-                f"{program_no_alias.seconds / floor_s:.2f}",
-            ),
-        ),
-        caption="Diagnosis, what-if runs (fresh interpreters, one run each):",
-    )
+    program, floor = largest.program, largest.floor
+    tree = measure("floor", products, clients, specs=dump, tree=True)
+    program_na = measure("program", products, clients, no_alias_urns=True)
+    floor_na = measure("floor", products, clients, specs=dump, no_alias_urns=True)
+    tree_na = measure("floor", products, clients, specs=dump, tree=True, no_alias_urns=True)
+    program_ns = measure("program", products, clients, no_stack_trace=True)
     program_profile, floor_profile = workdir / "program.prof", workdir / "floor.prof"
-    # Profiled with the collector paused: its time is measured above, and under the profiler it would
-    # land on whichever call happened to allocate.
+    # Profiled with the collector paused throughout: its time is measured above, and under the
+    # profiler the one collection after the run would land on whichever call happened to allocate.
     measure("program", products, clients, profile=program_profile, gc_paused=True)
     measure("floor", products, clients, specs=dump, profile=floor_profile, gc_paused=True)
     areas, functions, shares, machinery = profile_summary(program_profile)
     project_share = sum(share for area, share in shares.items() if area.startswith("project"))
     sdk_share = shares.get("pulumi SDK", 0.0) + shares.get("asyncio event loop", 0.0)
-    mine = counts_per_resource(program_profile, largest.program.resources)
-    bare = counts_per_resource(floor_profile, largest.floor.resources)
-    work = Table(
-        ("per resource", "program", "floor"),
-        tuple((label, f"{mine[label]:.1f}", f"{bare[label]:.1f}") for label, _f, _fn in _COUNTED),
-        caption="SDK work per registered resource (call counts from the profiles):",
+
+    rest = program.seconds - tree.seconds
+    garbage = program.gc_seconds - tree.gc_seconds
+    stack = program.seconds - program_ns.seconds
+    own_code = project_share * (program.seconds - program.gc_seconds)
+    typed = rest - garbage - stack - own_code
+
+    def row(label: str, value: float, value_na: float | None = None, *, sign: str = "+") -> tuple[str, ...]:
+        return (label, f"{sign}{value:.2f}", "" if value_na is None else f"{sign}{value_na:.2f}")
+
+    steps = Table(
+        ("from the floor to the program, largest size", "as is s", "provider aliases not expanded s"),
+        (
+            row(
+                "floor: the custom resources, bare, with the providers' aliases",
+                floor.seconds,
+                floor_na.seconds,
+                sign="",
+            ),
+            row(
+                "+ the program's component tree (bare ComponentResources, every resource parented)",
+                tree.seconds - floor.seconds,
+                tree_na.seconds - floor_na.seconds,
+            ),
+            row("+ the rest of the program, of which:", rest, program_na.seconds - tree_na.seconds),
+            row("  - collecting the SDK's extra cyclic garbage after the run (GC s vs tree floor)", garbage),
+            row("  - the SDK's source-position capture (what-if: program with it off)", stack),
+            row("  - the project's own code (profiled own-time share of the run)", own_code),
+            row("  - left: the typed provider classes and the SDK work they set off", typed),
+            row("= program", program.seconds, program_na.seconds, sign=""),
+            ("program/floor", f"{largest.ratio:.2f}", f"{program_na.seconds / floor_na.seconds:.2f}"),
+        ),
+        caption="Diagnosis: from the floor to the program, step by step (fresh interpreters; as-is figures are "
+        "the best runs above, the others one run each):",
     )
-    program = largest.program
-    alias_s = program_paused.seconds - program_no_alias.seconds
+    mine = counts_per_resource(program_profile, program.custom)
+    bare = counts_per_resource(floor_profile, floor.custom)
+    work = Table(
+        ("per custom resource", "program", "floor"),
+        tuple((label, f"{mine[label]:.1f}", f"{bare[label]:.1f}") for label in mine),
+        caption="SDK work per custom resource (call counts from the profiles):",
+    )
+    alias_program, alias_floor = program.seconds - program_na.seconds, floor.seconds - floor_na.seconds
     notes = [
-        f"Cause 1, cyclic garbage collector: {program.gc_seconds:.1f} s of the program's {program.seconds:.1f} s "
-        f"({program.gc_seconds / program.seconds:.0%}) at {products}/{clients}, {program.gc_full} full collections "
-        f"(floor: {largest.floor.gc_seconds:.1f} s, {largest.floor.gc_full}). Each full collection rescans every live "
-        "object, and the engine keeps every Output, future and resource alive, so the cost grows faster than the plan: "
-        "it is the superlinear part. Fix (tools/engine.py, `run_program`): pause the collector around "
-        "`_sync_await(run_pulumi_func(program))` (`gc.disable()` ... `finally: gc.enable()`); measured "
-        f"{program_paused.seconds:.1f} s, peak RSS {program_paused.peak_rss_mb:.0f} MB against "
-        f"{program.peak_rss_mb:.0f} MB with it running.",
-        f"Cause 2, provider aliases: every azure-native class declares ~25 `Alias(type_=...)` and the SDK's "
-        "`Resource.__init__` (pulumi/resource.py) expands each into a URN Output through `collapse_alias_to_urn`, "
-        "so that children could inherit them (pulumi/pulumi#10010, #11064); the floor declares none. "
-        f"{alias_s:.1f} s at this size ({alias_s / program_paused.seconds:.0%} of the GC-paused run). "
-        "An SDK cost the project's code cannot avoid while it uses the azure-native classes.",
-        f"What remains ({program_no_alias.seconds / floor_s:.1f}x the floor with both removed) has no dominant "
-        f"function: in the profile of the whole program, {sdk_share:.0%} of own time is the pulumi SDK's Output and task machinery and the asyncio loop "
-        f"running it (top: {', '.join(f'`{m}`' for m in machinery)}), the project's own code "
-        f"(components/, tools/) {project_share:.0%}. The program sets that machinery going "
-        f"{mine['asyncio tasks'] / bare['asyncio tasks']:.1f}x as often per resource as the floor (asyncio tasks, "
-        "table above): inputs that are Outputs of other resources (awaited, dependencies collected), typed `*Args` "
-        "unwrapped by the provider SDKs, `apply` callbacks (policy rendering, IDs), invokes and exports. Most of that "
-        "wiring is what carries the dependency graph (`service_name=service.name` is what makes APIM children wait "
-        "for the service), so it is the price of a correct deploy order rather than waste in the components; with "
-        "causes 1 and 2 fixed the ratio would still be about the figure in the last what-if row.",
+        "Garbage collector: `tools.engine.run_program` pauses it while the program runs (the engine keeps "
+        "every Output, future and resource alive until the end, so full collections only rescanned them, "
+        "more often and longer as the plan grew, the superlinear part) and restores it after. What it "
+        "still costs is one collection after the run, of the run's cyclic garbage: "
+        f"{program.gc_seconds:.1f} s of the program's {program.seconds:.1f} s, {floor.gc_seconds:.1f} s of the "
+        f"floor's {floor.seconds:.1f} s. That garbage is almost all the SDK's: `pulumi/runtime/rpc.py` "
+        "`contains_unknowns` defines a recursive inner function, so every call leaves a function/cell cycle "
+        "only the collector frees, and the SDK calls it each time an Output resolves (counts above).",
+        "Provider aliases: every azure-native class declares ~25 `Alias(type_=...)` and the SDK's "
+        "`Resource.__init__` expands each into a URN Output (`collapse_alias_to_urn`; pulumi/pulumi#10010, "
+        f"#11064): {alias_program:.1f} s of the program and {alias_floor:.1f} s of the floor, which declares "
+        "the same aliases. A parented resource pays more per alias: its alias URN waits on the parent's URN.",
+        f"Component tree: {tree.seconds - floor.seconds:.1f} s for the program's "
+        f"{program.resources - program.custom} component resources and the parent of every resource; they "
+        "make the URNs of the deployed stacks, so they stay.",
+        f"The project's own code (components/, tools/): {project_share:.0%} of the program's profiled own "
+        f"time, and {mine[PROJECT_CALLS]:.1f} Output calls per custom resource against the SDK's "
+        f"{mine['apply calls']:.0f} applies and {mine['asyncio tasks']:.0f} tasks; {sdk_share:.0%} of own time "
+        f"is the pulumi SDK's Output and task machinery and the asyncio loop running it (top: "
+        f"{', '.join(f'`{m}`' for m in machinery)}; `_track`/`cleanup` keep every Output alive to the end, "
+        "pulumi/pulumi#16055).",
+        "What is left is the typed provider classes: each declares every output property of its type, and "
+        "the SDK makes an Output of each, serializes it with the inputs and resolves it with their type "
+        "metadata (Outputs and values serialized per resource, table above), where a bare `CustomResource` "
+        "has only its inputs. The program cannot register these resources without those classes, nor drop "
+        "the component tree without changing every URN, nor the aliases: what remains over the floor is "
+        "the SDK's cost of the classes and the tree, not work of the components.",
     ]
-    return [whatif, work, areas, functions], notes
+    return [steps, work, areas, functions], notes
 
 
 # --- the benchmark ------------------------------------------------------------------------------
@@ -469,33 +589,34 @@ def run(
         table = Table(
             (
                 "products/clients",
-                "resources",
+                "resources (custom)",
                 "program s",
                 "floor s",
-                "program ms/resource",
-                "floor ms/resource",
+                "program ms/custom resource",
+                "floor ms/custom resource",
                 "program/floor",
                 "peak RSS MB (growth)",
-                "GC s (full collections)",
+                "GC s program / floor",
             ),
             tuple(
                 (
                     f"{r.products}/{r.clients}",
-                    str(r.program.resources),
+                    f"{r.program.resources} ({r.program.custom})",
                     f"{r.program.seconds:.2f}",
                     f"{r.floor.seconds:.2f}",
-                    f"{r.program.per_resource * 1e3:.2f}",
-                    f"{r.floor.per_resource * 1e3:.2f}",
+                    f"{r.program.per_custom * 1e3:.2f}",
+                    f"{r.floor.per_custom * 1e3:.2f}",
                     f"{r.ratio:.2f}",
                     f"{r.program.peak_rss_mb:.0f} (+{r.program.rss_growth_mb:.0f})",
-                    f"{r.program.gc_seconds:.2f} ({r.program.gc_full})",
+                    f"{r.program.gc_seconds:.2f} / {r.floor.gc_seconds:.2f}",
                 )
                 for r in results
             ),
             caption=f"Best of {repeats} fresh-interpreter runs per size and kind (program: settings, components, "
-            "rendering; floor: the same resources registered bare):",
+            "rendering; floor: the program's custom resources registered bare, with the same types, names, "
+            "inputs and provider aliases):",
         )
-        growth = largest.program.per_resource / smallest.program.per_resource
+        growth = largest.program.per_custom / smallest.program.per_custom
         section = Section(
             "1. Plan scaling",
             tables=[table],
@@ -516,6 +637,11 @@ def run(
             notes=[
                 "Each client is on two products of one mode; products alternate entra-app (own app, or backend "
                 "audience every fourth) and apim-managed (Developer SKU, one owner user).",
+                "The floor is the SDK floor for these resources: `pulumi.CustomResource` with what the program "
+                "sent for each (type, name, inputs, the ~25 aliases each azure-native class declares, secret "
+                "outputs), under the same engine; no component resources, parents, settings or rendering. "
+                "GC: seconds in the cyclic collector within the timed run (paused while the program runs; "
+                "what remains is the collection of the run's garbage after it).",
                 f"Run-to-run spread of the program (slowest vs fastest): "
                 f"{', '.join(f'{r.program_spread:.0%}' for r in results)}.",
             ],
@@ -549,8 +675,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=30, help=argparse.SUPPRESS)
     parser.add_argument("--dump", help=argparse.SUPPRESS)
     parser.add_argument("--specs", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--gc-paused", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-alias-urns", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-stack-trace", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:

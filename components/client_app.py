@@ -120,16 +120,26 @@ def _validate(args: ClientAppArgs) -> None:
 
 
 @dataclass(frozen=True)
+class _Permission:
+    type: Literal["Role", "Scope"]
+    id: str
+
+
+@dataclass(frozen=True)
 class _Access:
     resource_app_id: str
     type: Literal["Role", "Scope"]
     id: str
 
 
-def _access(
-    resource_app_id: pulumi.Input[str], kind: Literal["Role", "Scope"], id_: str
-) -> pulumi.Output[_Access]:
-    return pulumi.Output.from_input(resource_app_id).apply(lambda app_id: _Access(app_id, kind, id_))
+def _requested(args: ClientAppArgs) -> tuple[list[pulumi.Input[str]], list[_Permission]]:
+    """Each permission the client asks for: its resource app's client ID (an input), and its kind and GUID."""
+    app_ids: list[pulumi.Input[str]] = [g.resource_client_id for g in args.role_grants]
+    permissions = [_Permission("Role", g.app_role_id) for g in args.role_grants]
+    if (d := args.delegated) is not None:
+        app_ids += [d.resource_client_id] * len(d.scopes)
+        permissions += [_Permission("Scope", d.scope_ids[scope]) for scope in d.scopes]
+    return app_ids, permissions
 
 
 def _required_resource_accesses(
@@ -178,11 +188,17 @@ class ClientApp(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
 
-        accesses = [_access(g.resource_client_id, "Role", g.app_role_id) for g in args.role_grants]
-        if (d := args.delegated) is not None:
-            accesses += [_access(d.resource_client_id, "Scope", d.scope_ids[scope]) for scope in d.scopes]
+        # One Output for all the requested permissions: the client IDs they name are resolved together
+        # and paired with the (plan-time) kinds and GUIDs in a single apply.
+        app_ids, permissions = _requested(args)
+
+        def accesses(ids: list[str]) -> list[azuread.ApplicationRequiredResourceAccessArgs]:
+            return _required_resource_accesses(
+                [_Access(app_id, p.type, p.id) for app_id, p in zip(ids, permissions, strict=True)]
+            )
+
         required: pulumi.Input[Sequence[pulumi.Input[azuread.ApplicationRequiredResourceAccessArgs]]] = (
-            pulumi.Output.all(*accesses).apply(_required_resource_accesses) if accesses else []
+            pulumi.Output.all(*app_ids).apply(accesses) if app_ids else []
         )
 
         self.application = azuread.Application(
@@ -216,7 +232,7 @@ class ClientApp(pulumi.ComponentResource):
             for g in args.role_grants
         }
         self.delegated_grant = None
-        if d is not None:
+        if (d := args.delegated) is not None:
             # No user_object_id: consent for all users of the tenant, as "Grant admin consent" does.
             self.delegated_grant = azuread.ServicePrincipalDelegatedPermissionGrant(
                 f"{name}-delegated",

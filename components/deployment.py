@@ -220,11 +220,10 @@ class Deployment(pulumi.ComponentResource):
                 entra_clients[c.name] if c.name in entra_clients else apim_clients[c.name]
             )
             # A dict of outputs, not one output: only the secret is secret, the client ID stays readable.
+            # Both components already make `client_secret` a secret output; it is passed on as is.
             self.clients[c.name] = {
                 "clientId": handle.client_id,
-                "clientSecret": pulumi.Output.secret(handle.client_secret)
-                if handle.client_secret is not None
-                else None,
+                "clientSecret": handle.client_secret,
                 "products": list(c.products),
             }
         self.register_outputs(
@@ -292,7 +291,7 @@ class Deployment(pulumi.ComponentResource):
         """Render a policy document once the IDs it names are known, and keep it for the outputs."""
 
         def render(values: list[Any]) -> str:
-            client_id, app_id_uri, allowed = values
+            client_id, app_id_uri, *allowed = values
             return render_policy_document(
                 token_policy(
                     requirements,
@@ -308,11 +307,12 @@ class Deployment(pulumi.ComponentResource):
 
         # Only validate-azure-ad-token names the callers; other policies must not wait for their apps.
         callers = (
-            pulumi.Output.all(*(c.client_id for c in allowed_clients))
+            [c.client_id for c in allowed_clients]
             if requirements.validator == "validate-azure-ad-token"
-            else pulumi.Output.from_input([])
+            else []
         )
-        xml = pulumi.Output.all(audience.client_id, audience.app_id_uri, callers).apply(render)
+        # One Output.all over every ID the document names, not one nested inside another.
+        xml = pulumi.Output.all(audience.client_id, audience.app_id_uri, *callers).apply(render)
         self.policies[key] = xml
         return xml
 

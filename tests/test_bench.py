@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 from pathlib import Path
 
 from bench import critical_path, plan_scaling, stackgen, startup
@@ -25,7 +27,7 @@ def test_generated_stacks_pass_settings_with_both_modes_and_unmixed_clients() ->
         assert len({modes[p] for p in client.products}) == 1
 
 
-def test_floor_registers_the_programs_resources_bare() -> None:
+def test_floor_registers_the_programs_custom_resources_bare_with_their_aliases() -> None:
     config = generated()
     plan = compute_plan("smoke", config)
     specs = [
@@ -36,8 +38,10 @@ def test_floor_registers_the_programs_resources_bare() -> None:
             "parent": r.parent,
             "custom": r.custom,
             "inputs": r.inputs,
+            "aliases": [dataclasses.asdict(a) for a in r.aliases],
+            "secret_outputs": sorted(r.secret_outputs),
         }
-        for r in reversed(plan.resources)  # children before parents: the floor must still build the tree
+        for r in plan.resources
     ]
     floor = run_program(
         plan_scaling.floor_program(specs),
@@ -46,10 +50,55 @@ def test_floor_registers_the_programs_resources_bare() -> None:
         cloud=parse(config, base_dir=PROJECT_DIR).cloud,
         stack="smoke",
     )
+    program = {(r.type, r.name): r for r in plan.resources if r.custom}
+    bare = {(r.type, r.name): r for r in floor.resources}
+    assert bare.keys() == program.keys()
+    assert all(r.custom and r.parent is None and not r.dependencies for r in bare.values())
+    assert all(r.inputs == program[key].inputs for key, r in bare.items())
+    # The provider classes' aliases (one per older API version) are replayed as sent.
+    assert all(r.aliases == program[key].aliases for key, r in bare.items())
+    assert any(r.aliases for r in bare.values())
+    assert all(r.secret_outputs == program[key].secret_outputs for key, r in bare.items())
+
+
+def test_floor_with_the_tree_registers_the_programs_urns() -> None:
+    config = generated()
+    plan = compute_plan("smoke", config)
+    specs = [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "parent": r.parent,
+            "custom": r.custom,
+            "inputs": r.inputs,
+            "aliases": [dataclasses.asdict(a) for a in r.aliases],
+        }
+        for r in reversed(plan.resources)  # children before parents: the floor must still build the tree
+    ]
+    floor = run_program(
+        plan_scaling.floor_program(specs, tree=True),
+        config=config,
+        tenant_id=stackgen.TENANT_ID,
+        cloud=parse(config, base_dir=PROJECT_DIR).cloud,
+        stack="smoke",
+    )
     assert sorted(r.urn for r in floor.resources) == sorted(r.urn for r in plan.resources)
-    program_inputs = {r.urn: r.inputs for r in plan.resources if r.custom}
-    assert all(r.inputs == program_inputs[r.urn] for r in floor.resources if r.custom)
-    assert all(not r.dependencies for r in floor.resources)
+
+
+def test_engine_pauses_the_collector_only_while_the_program_runs() -> None:
+    seen: list[bool] = []
+    cloud = parse(generated(), base_dir=PROJECT_DIR).cloud
+    assert gc.isenabled()
+    run_program(lambda: seen.append(gc.isenabled()), config={}, tenant_id=stackgen.TENANT_ID, cloud=cloud)
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_program(lambda: None, config={}, tenant_id=stackgen.TENANT_ID, cloud=cloud)
+        assert not gc.isenabled()  # the caller's choice is left as it was
+    finally:
+        gc.enable()
 
 
 def node(
