@@ -269,7 +269,14 @@ def _local(argument: str, out_dir: Path) -> str:
 def _plan_recipe() -> tuple[str, ...]:
     """The command `make plan` ends with (the lines before it create the venv and install)."""
     dry = subprocess.run(
-        ["make", "-n", "plan"], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+        # --no-print-directory: under `make test` this is a nested make, which would add
+        # "Entering/Leaving directory" lines.
+        ["make", "-n", "--no-print-directory", "plan"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
     )
     assert dry.returncode == 0, dry.stderr
     last = [line for line in dry.stdout.splitlines() if line.strip()][-1]
