@@ -36,9 +36,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from bench.report import PROJECT_DIR, Section, Table, Target, render_section, run_json
+
+if TYPE_CHECKING:  # imported lazily at run time: the import is part of what is measured
+    from tools.engine import RecordedResource
 
 SIZES: tuple[tuple[int, int], ...] = ((10, 30), (50, 150), (100, 300))
 RATIO_TARGET = 1.3
@@ -184,6 +187,21 @@ def _stub_stack_traces() -> None:
     sdk_runtime_resource._get_stack_trace = no_stack  # pyright: ignore[reportPrivateUsage]
 
 
+def resource_spec(r: RecordedResource) -> dict[str, Any]:
+    """What the floor needs of a recorded resource, as plain data a child process can read."""
+    return {
+        "urn": r.urn,
+        "type": r.type,
+        "name": r.name,
+        "parent": r.parent,
+        "custom": r.custom,
+        "inputs": r.inputs,
+        "dependencies": r.dependencies,
+        "aliases": [dataclasses.asdict(a) for a in r.aliases],
+        "secret_outputs": sorted(r.secret_outputs),
+    }
+
+
 def worker(args: argparse.Namespace) -> dict[str, Any]:
     import cProfile
     import importlib
@@ -246,20 +264,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         document = {
             "products": args.products,
             "clients": args.clients,
-            "resources": [
-                {
-                    "urn": r.urn,
-                    "type": r.type,
-                    "name": r.name,
-                    "parent": r.parent,
-                    "custom": r.custom,
-                    "inputs": r.inputs,
-                    "dependencies": r.dependencies,
-                    "aliases": [dataclasses.asdict(a) for a in r.aliases],
-                    "secret_outputs": sorted(r.secret_outputs),
-                }
-                for r in plan.resources
-            ],
+            "resources": [resource_spec(r) for r in plan.resources],
         }
         Path(args.dump).write_text(json.dumps(document, default=str), encoding="utf-8")
     return {

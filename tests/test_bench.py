@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 from pathlib import Path
 
@@ -30,19 +29,7 @@ def test_generated_stacks_pass_settings_with_both_modes_and_unmixed_clients() ->
 def test_floor_registers_the_programs_custom_resources_bare_with_their_aliases() -> None:
     config = generated()
     plan = compute_plan("smoke", config)
-    specs = [
-        {
-            "urn": r.urn,
-            "type": r.type,
-            "name": r.name,
-            "parent": r.parent,
-            "custom": r.custom,
-            "inputs": r.inputs,
-            "aliases": [dataclasses.asdict(a) for a in r.aliases],
-            "secret_outputs": sorted(r.secret_outputs),
-        }
-        for r in plan.resources
-    ]
+    specs = [plan_scaling.resource_spec(r) for r in plan.resources]
     floor = run_program(
         plan_scaling.floor_program(specs),
         config=config,
@@ -64,18 +51,8 @@ def test_floor_registers_the_programs_custom_resources_bare_with_their_aliases()
 def test_floor_with_the_tree_registers_the_programs_urns() -> None:
     config = generated()
     plan = compute_plan("smoke", config)
-    specs = [
-        {
-            "urn": r.urn,
-            "type": r.type,
-            "name": r.name,
-            "parent": r.parent,
-            "custom": r.custom,
-            "inputs": r.inputs,
-            "aliases": [dataclasses.asdict(a) for a in r.aliases],
-        }
-        for r in reversed(plan.resources)  # children before parents: the floor must still build the tree
-    ]
+    # Children before parents: the floor must still build the tree.
+    specs = [plan_scaling.resource_spec(r) for r in reversed(plan.resources)]
     floor = run_program(
         plan_scaling.floor_program(specs, tree=True),
         config=config,
