@@ -92,7 +92,6 @@ def product_config(index: int) -> dict[str, Any]:
         product["subscriptionKey"] = takes_subscription_key(index)
     elif index % 4 == 2:
         product["oauth"] = {"mode": "entra-app", "audience": "backend", "roles": [ROLE]}
-        product["subscriptionKey"] = True
     else:
         product["oauth"] = {"mode": "entra-app"}
     return product

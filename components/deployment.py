@@ -125,7 +125,12 @@ class Deployment(pulumi.ComponentResource):
                 policy_xml = self._policy(f"api-{api.name}", api.requirements, backend_audience, allowed, s)
             operation_policies = {
                 op.operation_id: self._policy(
-                    f"api-{api.name}-{op.operation_id}", op.requirements, backend_audience, allowed, s
+                    # '.' appears in no API name, so no operation's key can equal another API's.
+                    f"api-{api.name}.{op.operation_id}",
+                    op.requirements,
+                    backend_audience,
+                    allowed,
+                    s,
                 )
                 for op in api.operations
             }
@@ -133,9 +138,10 @@ class Deployment(pulumi.ComponentResource):
                 f"{name}-{api.name}",
                 ApiArgs(
                     settings=api,
-                    # An API in no product would be open to anyone without a subscription key; in
-                    # a product, the product's policy (token, or key where allowed) guards it.
-                    subscription_required=not any(api.name in p.apis for p in s.products),
+                    # Always: a call outside every open product then needs a key. With it off, an
+                    # API whose products all require keys would take anonymous calls, no policy run.
+                    # Keyless calls still reach an open product's API (APIM: the product decides).
+                    subscription_required=True,
                     policy_xml=policy_xml,
                     operation_policies=operation_policies,
                     resource_group_name=group,
@@ -229,7 +235,9 @@ class Deployment(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "tenantId": self.tenant_id,
+                "cloud": self.cloud,
                 "gatewayUrl": self.gateway_url,
+                "tokenEndpoint": self.token_endpoint,
                 "backend": self.backend,
                 "products": self.products,
                 "clients": self.clients,
@@ -254,14 +262,7 @@ class Deployment(pulumi.ComponentResource):
         audience = _Audience(app.client_id, app.app_id_uri) if app else backend_audience
         assert p.requirements is not None  # settings give every entra-app product requirements
         allowed = [entra_clients[c.name] for c in s.clients if p.name in c.products]
-        policy_xml = self._policy(
-            f"product-{p.name}",
-            p.requirements,
-            audience,
-            allowed,
-            s,
-            subscription_key_alternative=p.subscription_key,
-        )
+        policy_xml = self._policy(f"product-{p.name}", p.requirements, audience, allowed, s)
         product = Product(
             f"{name}-{p.name}",
             ProductArgs(
@@ -273,9 +274,19 @@ class Deployment(pulumi.ComponentResource):
             ),
             child,
         )
+        # `aud` of a token for the product's scope: the client ID in v2 tokens, the App ID URI the
+        # client asked for in v1 tokens (reference 5).
+        v1 = s.backend.token_version == 1
         self.products[p.name] = pulumi.Output.all(
             product.product_id, audience.client_id, audience.app_id_uri
-        ).apply(lambda v: {"productId": v[0], "mode": p.mode, "audience": v[1], "scope": f"{v[2]}/.default"})
+        ).apply(
+            lambda v: {
+                "productId": v[0],
+                "mode": p.mode,
+                "audience": v[2] if v1 else v[1],
+                "scope": f"{v[2]}/.default",
+            }
+        )
         return product
 
     def _policy(
@@ -285,8 +296,6 @@ class Deployment(pulumi.ComponentResource):
         audience: _Audience,
         allowed_clients: Sequence[ClientApp],
         s: Settings,
-        *,
-        subscription_key_alternative: bool = False,
     ) -> pulumi.Output[str]:
         """Render a policy document once the IDs it names are known, and keep it for the outputs."""
 
@@ -302,7 +311,6 @@ class Deployment(pulumi.ComponentResource):
                     audience_app_id_uri=app_id_uri,
                     client_application_ids=tuple(allowed),
                 ),
-                subscription_key_alternative=subscription_key_alternative,
             )
 
         # Only validate-azure-ad-token names the callers; other policies must not wait for their apps.

@@ -305,12 +305,16 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     _check_providers(config, cloud, tenant_id)
 
     default_location = config.get("azure-native:location")
-    apim = _apim(node("apim"), default_location if isinstance(default_location, str) else None)
+    # Application Administrator is a broad role: assigned by default only where APIM registers apps.
+    needs_role = _mentions_apim_managed(node("products").value)
+    apim = _apim(
+        node("apim"), default_location if isinstance(default_location, str) else None, needs_role=needs_role
+    )
     backend = _backend(node("backend"), tenant_id)
     apis = _apis(node("apis"), backend, base_dir)
     products = _products(node("products"), apim, apis, backend)
     _check_policy_layers(apis, products)
-    _check_open_products(products)
+    _check_product_sharing(products)
     clients = _clients(node("clients"), products, backend)
     _check_azure_ad_token_clients(products, apis, clients)
     return Settings(cloud, tenant_id, apim, apis, backend, products, clients)
@@ -330,7 +334,8 @@ def _check_providers(config: Mapping[str, Any], cloud: Cloud, tenant_id: str) ->
             Node(value, key).fail(f"is {value!r} but {NAMESPACE}:cloud/tenantId need {want!r}")
 
 
-def _apim(node: Node, default_location: str | None) -> ApimSettings:
+def _apim(node: Node, default_location: str | None, *, needs_role: bool) -> ApimSettings:
+    """`needs_role`: an apim-managed product exists, so APIM's identity must register Entra apps."""
     f = node.mapping(
         required=("name", "resourceGroup", "sku", "publisherName", "publisherEmail"),
         optional=(
@@ -392,7 +397,7 @@ def _apim(node: Node, default_location: str | None) -> ApimSettings:
             pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", hint="an email address"
         ),
         protect=_flag(f, "protect", default=False),
-        assign_application_administrator=_flag(f, "assignApplicationAdministrator", default=True),
+        assign_application_administrator=_flag(f, "assignApplicationAdministrator", default=needs_role),
         users=tuple(users),
     )
 
@@ -617,7 +622,10 @@ def _apis(node: Node, backend: BackendSettings, base_dir: Path) -> tuple[ApiSett
                 ops: list[OperationSettings] = []
                 for op_item in o["operations"].items(min_items=1):
                     op = op_item.mapping(required=("operationId",), optional=REQUIREMENT_KEYS)
-                    op_id = op["operationId"].string()
+                    op_id = op["operationId"].string(
+                        pattern=r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}",
+                        hint="name an operationId of letters, digits, '-' and '_' (APIM renames others on import)",
+                    )
                     if op_id not in operation_ids:
                         known = ", ".join(operation_ids)
                         op["operationId"].fail(f"the API has no operation {op_id!r} (operations: {known})")
@@ -747,6 +755,14 @@ def _products(
                 item.fail(
                     "requires no role or scope: any app in the tenant could get a token; name roles or scopes"
                 )
+        if mode == "entra-app" and "subscriptionKey" in f and f["subscriptionKey"].boolean():
+            # An entra-app product is "open" (its policy demands the token), and an open product has
+            # no subscriptions of its own: a key could only come from an API- or service-scoped
+            # subscription, which runs outside the product and skips its policy anyway.
+            f["subscriptionKey"].fail(
+                "an entra-app product cannot accept its own subscription keys (it is an open product, which has "
+                "none); for a product that takes a key or a token, use mode: apim-managed"
+            )
         products.append(
             ProductSettings(
                 name=name,
@@ -957,18 +973,40 @@ def _check_holds(
         )
 
 
-def _check_open_products(products: tuple[ProductSettings, ...]) -> None:
+def _check_product_sharing(products: tuple[ProductSettings, ...]) -> None:
     # APIM accepts an API in only one open product (one that needs no subscription): requests
     # without a key run in that product's context. entra-app products are open (their policy
-    # demands the token), and so is an apim-managed product that takes no subscription key.
-    owner: dict[str, str] = {}
+    # demands the token), and so is an apim-managed product that takes no subscription key. For the
+    # same reason a token-only call to an API in both an entra-app and an apim-managed product runs
+    # in the entra-app one, whose policy expects another audience.
+    open_owner: dict[str, str] = {}
+    entra_owner: dict[str, str] = {}
+    managed_owner: dict[str, str] = {}
     for index, product in enumerate(products):
-        if not product.open:
-            continue
         for api_index, api in enumerate(product.apis):
-            if api in owner:
-                Node(None, f"{NAMESPACE}:products[{index}].apis[{api_index}]").fail(
-                    f"API {api!r} is already in product {owner[api]!r}: APIM puts an API in only one product "
+            where = Node(None, f"{NAMESPACE}:products[{index}].apis[{api_index}]")
+            if product.open and api in open_owner:
+                where.fail(
+                    f"API {api!r} is already in product {open_owner[api]!r}: APIM puts an API in only one product "
                     "that needs no subscription key (entra-app products, and apim-managed ones without subscriptionKey)"
                 )
-            owner[api] = product.name
+            other = managed_owner.get(api) if product.mode == "entra-app" else entra_owner.get(api)
+            if other is not None:
+                where.fail(
+                    f"API {api!r} is also in product {other!r}: a token-only call would run in the entra-app product, "
+                    "whose policy expects tokens for another app; give the apim-managed product its own APIs"
+                )
+            if product.open:
+                open_owner[api] = product.name
+            (entra_owner if product.mode == "entra-app" else managed_owner)[api] = product.name
+
+
+def _mentions_apim_managed(products: object) -> bool:
+    """Whether any product asks for apim-managed mode (read before products are validated)."""
+    if not isinstance(products, list):
+        return False
+    for product in cast("list[object]", products):
+        oauth = cast("dict[str, object]", product).get("oauth") if isinstance(product, dict) else None
+        if isinstance(oauth, dict) and cast("dict[str, object]", oauth).get("mode") == "apim-managed":
+            return True
+    return False

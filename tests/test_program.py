@@ -295,7 +295,7 @@ def test_removing_a_product_keeps_the_apis_other_products_use() -> None:
     config["apim-oauth:clients"] = [c for c in config["apim-oauth:clients"] if c["name"] != "ops-console"]
     before = {r.inputs["apiId"] for r in custom(plan_of("dev"), "azure-native:apimanagement:Api")}
     after = {r.inputs["apiId"] for r in custom(compute_plan("dev", config), "azure-native:apimanagement:Api")}
-    assert before == after == {"echo", "status"}
+    assert before == after == {"echo", "status", "inventory"}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -362,3 +362,19 @@ def test_cli_plan_creates_output_directories_and_reports_unwritable_ones(tmp_pat
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert main(["plan", "--stack", "dev", "--json", str(blocker / "plan.json")]) == 2
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_api_needs_a_key_outside_its_open_product(stack: str) -> None:
+    # With subscriptionRequired off, an API whose products all take keys would take anonymous calls.
+    apis = custom(plan_of(stack), "azure-native:apimanagement:Api")
+    assert apis
+    assert all(api.inputs["subscriptionRequired"] is True for api in apis)
+
+
+def test_v1_product_audience_is_the_app_id_uri_a_v1_token_carries() -> None:
+    out = plan_of("china").outputs
+    assert out["products"]["partners"]["audience"] == out["backend"]["appIdUri"]
+    assert out["products"]["partners"]["audience"].startswith("api://")
+    dev = plan_of("dev").outputs
+    assert dev["products"]["portal"]["audience"] == dev["backend"]["clientId"]

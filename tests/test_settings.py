@@ -373,6 +373,24 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         "already in product 'partners'",
     ),
     (
+        "own keys on an entra-app product",
+        set_in("products[0].subscriptionKey", True),
+        "apim-oauth:products[0].subscriptionKey",
+        "use mode: apim-managed",
+    ),
+    (
+        "API shared by entra-app and apim-managed",
+        set_in("products[2].apis", ["status"]),
+        "apim-oauth:products[2].apis[0]",
+        "also in product 'partners'",
+    ),
+    (
+        "operationId APIM would rename",
+        set_in("apis[0].oauth.operations[0].operationId", "post/echo"),
+        "apim-oauth:apis[0].oauth.operations[0].operationId",
+        "APIM renames others",
+    ),
+    (
         "provider in another cloud",
         set_in("azuread:environment", "china"),
         "azuread:environment",
@@ -423,3 +441,11 @@ def test_openapi_file_that_does_not_parse_is_a_config_error(tmp_path: Path) -> N
         parse(config, base_dir=tmp_path)
     assert caught.value.path == "apim-oauth:apis[0].openApi"
     assert "does not parse" in caught.value.message
+
+
+def test_application_administrator_is_assigned_by_default_only_where_apim_registers_apps() -> None:
+    assert parse(DEV, base_dir=PROJECT_DIR).apim.assign_application_administrator is True
+    china = parse(load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.china.yaml"), base_dir=PROJECT_DIR)
+    assert china.apim.assign_application_administrator is False
+    forced = edited(set_in("apim.assignApplicationAdministrator", False))
+    assert parse(forced, base_dir=PROJECT_DIR).apim.assign_application_administrator is False
