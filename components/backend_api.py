@@ -19,6 +19,12 @@ from components.settings import PERMISSION_HINT, PERMISSION_VALUE, BackendSettin
 # The audience of a single-tenant line-of-business API; the other audiences change token rules.
 SIGN_IN_AUDIENCE = "AzureADMyOrg"
 
+# `ignore_changes` of every Application and ServicePrincipal: the identity that creates an app owns it,
+# and later runs by other identities neither add nor remove owners. The owners passed are whoever runs
+# Pulumi; else a PR preview (another identity) would show an owners change on every app, and one `up` by
+# a person would drop the pipeline as owner (with `Application.ReadWrite.OwnedBy`, losing its own apps).
+OWNERS_FIXED = ("owners",)
+
 
 @dataclass(frozen=True)
 class BackendApiArgs:
@@ -27,7 +33,9 @@ class BackendApiArgs:
     settings: BackendSettings
     """Display name, App ID URI, token version, scopes and app roles, as configured."""
     owners: pulumi.Input[Sequence[str]]
-    """Object IDs of the app's owners: the deploying identity, so `Application.ReadWrite.OwnedBy` suffices."""
+    """Object IDs of the app's owners: the deploying identity, so `Application.ReadWrite.OwnedBy` suffices.
+
+    Set when the app is created only; later changes are ignored (see `OWNERS_FIXED`)."""
     permission_key: str = "backend"
     """Stable key the scope and role IDs derive from; changing it changes every ID (revoking all grants)."""
 
@@ -125,8 +133,8 @@ class BackendApi(pulumi.ComponentResource):
                 ],
             ),
             # The URI is managed by the ApplicationIdentifierUri below; without this, each `up` would
-            # remove it again from the app (the provider's documented pairing rule).
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris"]),
+            # remove it again from the app (the provider's documented pairing rule). Owners: see OWNERS_FIXED.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris", *OWNERS_FIXED]),
         )
 
         # `api://{client_id}` needs the app's own client ID: set on the app itself it is a dependency
@@ -152,7 +160,7 @@ class BackendApi(pulumi.ComponentResource):
                 app_role_assignment_required=settings.app_role_assignment_required,
                 owners=args.owners,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
         )
 
         self.client_id = self.application.client_id

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_azuread as azuread
 
-from components.backend_api import SIGN_IN_AUDIENCE
+from components.backend_api import OWNERS_FIXED, SIGN_IN_AUDIENCE
 from components.settings import GUID, ClientSettings, SecretSlot
 
 _KEY = r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
@@ -67,6 +67,11 @@ class ClientAppArgs:
     """Delegated scopes, if the client acts for signed-in users."""
     owners: pulumi.Input[Sequence[str]]
     """Object IDs of the app's owners: the deploying identity."""
+
+
+def secret_start_date(slot: SecretSlot) -> str:
+    """RFC 3339 start of a secret: the slot's rotation date, at midnight UTC."""
+    return f"{slot.rotated.isoformat()}T00:00:00Z"
 
 
 def secret_end_date(slot: SecretSlot, validity_days: int) -> str:
@@ -209,12 +214,13 @@ class ClientApp(pulumi.ComponentResource):
                 owners=args.owners,
                 required_resource_accesses=required,
             ),
-            opts=child,
+            # Owners are set at creation only: see OWNERS_FIXED.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
         )
         self.service_principal = azuread.ServicePrincipal(
             f"{name}-sp",
             azuread.ServicePrincipalArgs(client_id=self.application.client_id, owners=args.owners),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
         )
 
         # `required_resource_accesses` only asks; these assignments are the admin consent that puts the
@@ -253,12 +259,15 @@ class ClientApp(pulumi.ComponentResource):
                 rotated = slot.rotated.isoformat()
                 # Dates come from configuration, never the clock, so a preview on another day shows no
                 # change (reference 8.4). Each slot is its own password: bumping one slot's date replaces
-                # only that one, and the other stays valid while callers move over.
+                # only that one, and the other stays valid while callers move over. The start is the slot
+                # date too, not the creation time: else a slot dated ahead would live longer than
+                # validity_days, and a credential lifetime policy could refuse it.
                 self.passwords[slot.name] = azuread.ApplicationPassword(
                     f"{name}-secret-{slot.name}",
                     azuread.ApplicationPasswordInitArgs(
                         application_id=self.application.id,
                         display_name=f"{slot.name} slot, rotated {rotated}",
+                        start_date=secret_start_date(slot),
                         end_date=end_date,
                         rotate_when_changed={"slot": slot.name, "rotated": rotated},
                     ),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azuread as azuread
 
-from components.backend_api import SIGN_IN_AUDIENCE, check_permission_values
+from components.backend_api import OWNERS_FIXED, SIGN_IN_AUDIENCE, check_permission_values
 from components.clouds import TokenVersion
 from components.ids import permission_id
 from components.settings import SLUG, SLUG_HINT, ProductSettings
@@ -108,8 +108,8 @@ class ProductApp(pulumi.ComponentResource):
                     )
                 ],
             ),
-            # Set by the ApplicationIdentifierUri below; see BackendApi.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris"]),
+            # URI set by the ApplicationIdentifierUri below (see BackendApi); owners: see OWNERS_FIXED.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris", *OWNERS_FIXED]),
         )
         # Separate resource: the URI contains the app's own client ID (reference 8.5).
         uri = azuread.ApplicationIdentifierUri(
@@ -129,7 +129,7 @@ class ProductApp(pulumi.ComponentResource):
                 app_role_assignment_required=True,
                 owners=args.owners,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
         )
 
         self.client_id = self.application.client_id

@@ -414,6 +414,36 @@ def test_delegated_scopes_are_consented_for_the_client_on_the_backend() -> None:
     assert not siblings(plan, app, ROLE_ASSIGNMENT)
 
 
+@pytest.fixture
+def ignore_changes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """URN -> the `ignoreChanges` (wire names) each registration sent; the plan does not record them."""
+    seen: dict[str, list[str]] = {}
+    register = engine.RecordingMonitor.RegisterResource
+
+    def recording(self: engine.RecordingMonitor, request: Any) -> Any:
+        response = register(self, request)
+        seen[response.urn] = list(request.ignoreChanges)
+        return response
+
+    monkeypatch.setattr(engine.RecordingMonitor, "RegisterResource", recording)
+    return seen
+
+
+def test_owners_are_set_at_creation_and_then_left_alone(ignore_changes: dict[str, list[str]]) -> None:
+    # Owners are whoever runs Pulumi: a preview by another identity must show no owners change, and an
+    # `up` by a person must not take the apps from the pipeline's service principal.
+    plan, _ = deploy(client("billing", roles=("Echo.Read.All",), products=("partners",)))
+    apps, sps = plan.of_type(APPLICATION), plan.of_type(SERVICE_PRINCIPAL)
+    assert len(apps) == len(sps) == 3  # backend, product, client
+    for r in [*apps, *sps]:
+        assert r.inputs["owners"] == [OWNER]  # still given, for the creation
+        assert "owners" in ignore_changes[r.urn], f"{r.name} would follow whoever runs Pulumi"
+    # Merged with, not replacing, what the apps already ignored.
+    for name in (BACKEND_NAME, "APIMProductApplicationpartners"):
+        assert "identifierUris" in ignore_changes[app_named(plan, name).urn]
+    assert "identifierUris" not in ignore_changes[app_named(plan, "Client billing").urn]
+
+
 def test_every_entra_resource_belongs_to_its_component() -> None:
     plan, _ = deploy(
         client("billing", roles=("Echo.Read.All",), scopes=("Echo.Read",), products=("partners",))
@@ -448,8 +478,9 @@ def test_one_password_per_slot_with_end_date_from_configuration() -> None:
     assert set(found) == {"2027-02-28T00:00:00Z", "2027-04-30T00:00:00Z"}
     for p in found.values():
         assert p.inputs["applicationId"] == f"/applications/{app.outputs['objectId']}"
-        assert "startDate" not in p.inputs
         assert "endDateRelative" not in p.inputs
+    assert found["2027-02-28T00:00:00Z"].inputs["startDate"] == "2026-09-01T00:00:00Z"
+    assert found["2027-04-30T00:00:00Z"].inputs["startDate"] == "2026-11-01T00:00:00Z"
     assert "2026-09-01" in found["2027-02-28T00:00:00Z"].inputs["rotateWhenChanged"].values()
     assert "2026-11-01" in found["2027-04-30T00:00:00Z"].inputs["rotateWhenChanged"].values()
     assert "blue" in found["2027-02-28T00:00:00Z"].inputs["displayName"]
@@ -457,6 +488,24 @@ def test_one_password_per_slot_with_end_date_from_configuration() -> None:
         "blue": "2027-02-28T00:00:00Z",
         "green": "2027-04-30T00:00:00Z",
     }
+
+
+def _rfc3339(value: str) -> datetime.datetime:
+    return datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+
+
+@pytest.mark.parametrize("validity_days", [1, 90, 730])
+def test_secret_lives_exactly_validity_days_from_its_slot_date(validity_days: int) -> None:
+    # A slot dated ahead of today: without a start date Entra would start it now, and it would live
+    # longer than configured (and a credential lifetime policy could refuse it).
+    slot = SecretSlot("blue", datetime.date(2030, 2, 27))
+    plan, _ = deploy(client("billing", slots=(slot,), validity_days=validity_days), product=None)
+    (p,) = passwords(plan, "billing").values()
+
+    start, end = _rfc3339(p.inputs["startDate"]), _rfc3339(p.inputs["endDate"])
+    assert p.inputs["startDate"] == "2030-02-27T00:00:00Z"
+    assert start == datetime.datetime(2030, 2, 27, tzinfo=datetime.UTC)
+    assert end - start == datetime.timedelta(days=validity_days)
 
 
 def test_client_secret_is_the_active_slot_and_stays_secret() -> None:
@@ -546,6 +595,10 @@ def test_plan_is_identical_under_another_clock(request: pytest.FixtureRequest) -
         "2027-09-01T00:00:00Z",
         "2027-11-01T00:00:00Z",
     ]
+    assert sorted(p["startDate"] for p in _secret_inputs(today_plan).values()) == [
+        "2026-09-01T00:00:00Z",
+        "2026-11-01T00:00:00Z",
+    ]
     assert later.clients["billing"].secret_end_dates == today.clients["billing"].secret_end_dates
     assert _by_urn(later_plan) == _by_urn(today_plan)
     assert later_plan.outputs == today_plan.outputs
@@ -562,6 +615,7 @@ def test_bumping_one_slot_replaces_only_that_password() -> None:
     assert len(changed) == 1
     (urn,) = changed
     assert new[urn].inputs["endDate"] == "2027-07-14T00:00:00Z"
+    assert new[urn].inputs["startDate"] == "2027-01-15T00:00:00Z"
     assert new[urn].inputs["rotateWhenChanged"] != old[urn].inputs["rotateWhenChanged"]
     # Nothing else in the plan moves.
     rest_before = {k: v for k, v in _by_urn(before).items() if k != urn}
