@@ -118,8 +118,9 @@ class Api(pulumi.ComponentResource):
                 resource_group_name=args.resource_group_name,
                 service_name=args.service_name,
                 policy_id="policy",
-                # rawxml: the document goes in as written (policy expressions need no XML escaping);
-                # with `xml` the service re-serialises it, a source of permanent diffs (reference 8.7).
+                # rawxml: the document is sent as written, so it needs no XML-escaping (of policy
+                # expressions, say) as it would inside an `xml` value. APIM still stores it in its
+                # own formatting either way, so `pulumi refresh` may show that reformatting as drift.
                 format=apimanagement.PolicyContentFormat.RAWXML,
                 value=args.policy_xml,
                 opts=child,

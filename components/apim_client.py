@@ -37,8 +37,9 @@ class ApimClient(pulumi.ComponentResource):
 
     client_id: pulumi.Output[str]
     """Client ID of the Entra app APIM made for the client."""
-    client_secret: pulumi.Output[str]
-    """The client's secret (secret output); APIM issues it valid for one year (reference 1.B.3)."""
+    client_secret: pulumi.Output[str | None]
+    """The client's secret (secret output); APIM issues it valid for one year (reference 1.B.3).
+    None in a preview, which never reads it (see below)."""
     application: apimanagement.ClientApplication
 
     def __init__(self, name: str, args: ApimClientArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -73,13 +74,20 @@ class ApimClient(pulumi.ComponentResource):
                 opts=child,
             )
 
-        secrets = apimanagement.list_client_application_secrets_output(
-            client_application_id=self.application.name,
-            resource_group_name=args.resource_group_name,
-            service_name=args.service_name,
-            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=[self.application]),
-        )
-        self.client_secret = pulumi.Output.secret(secrets.apply(_client_secret))
+        if pulumi.runtime.is_dry_run():
+            # listSecrets is a POST action, which the read-only identity that previews pull requests
+            # cannot perform; granting it would also hand every client's secret to pull-request code.
+            # A preview therefore never asks for the secret: the output is None (and still secret).
+            no_secret: str | None = None
+            self.client_secret = pulumi.Output.secret(no_secret)
+        else:
+            secrets = apimanagement.list_client_application_secrets_output(
+                client_application_id=self.application.name,
+                resource_group_name=args.resource_group_name,
+                service_name=args.service_name,
+                opts=pulumi.InvokeOutputOptions(parent=self, depends_on=[self.application]),
+            )
+            self.client_secret = pulumi.Output.secret(secrets.apply(_client_secret))
 
         self.register_outputs({"clientId": self.client_id, "clientSecret": self.client_secret})
 

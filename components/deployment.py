@@ -188,7 +188,8 @@ class Deployment(pulumi.ComponentResource):
                         "productId": v[0],
                         "mode": mode,
                         "audience": v[1],
-                        "scope": f"api://{v[2]}/.default",
+                        # None until APIM reports the app it made for the product.
+                        "scope": f"api://{v[2]}/.default" if v[2] is not None else None,
                     }
                 )
 

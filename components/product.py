@@ -57,10 +57,12 @@ class Product(pulumi.ComponentResource):
     """The product's identifier inside the service."""
     resource_id: pulumi.Output[str]
     """ARM resource ID of the product (what a client application's product link names)."""
-    audience: pulumi.Output[str] | None
-    """`apim-managed`: the `aud` of tokens for the product, as APIM reports it; None in `entra-app` mode."""
-    application_id: pulumi.Output[str] | None
-    """`apim-managed`: client ID of the Entra app APIM made for the product; None in `entra-app` mode."""
+    audience: pulumi.Output[str | None] | None
+    """`apim-managed`: the `aud` of tokens for the product, as APIM reports it; None in `entra-app` mode.
+    Resolves to None while ARM does not report the product's app (see `_entra_application`)."""
+    application_id: pulumi.Output[str | None] | None
+    """`apim-managed`: client ID of the Entra app APIM made for the product; None in `entra-app` mode.
+    Resolves to None while ARM does not report the product's app (see `_entra_application`)."""
 
     def __init__(self, name: str, args: ProductArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         s = args.settings
@@ -125,23 +127,29 @@ class Product(pulumi.ComponentResource):
             self.resource_id = generic.id
             # Whether ARM accepts an `application.entra.applicationId` we supply, or only reports the
             # one APIM made, is unsure (reference 2): we send none and only read it back.
-            entra = generic.properties.apply(_entra_application)
+            entra = generic.properties.apply(lambda p: _entra_application(s.name, p))
             self.application_id = entra.apply(lambda e: e["applicationId"])
             self.audience = entra.apply(lambda e: e["audience"])
 
+        policy: apimanagement.ProductPolicy | None = None
         if args.policy_xml is not None:
-            apimanagement.ProductPolicy(
+            policy = apimanagement.ProductPolicy(
                 f"{name}-policy",
                 product_id=self.product_id,
                 resource_group_name=args.resource_group_name,
                 service_name=args.service_name,
                 policy_id="policy",
-                # rawxml: the document goes in as written (policy expressions need no XML escaping);
-                # with `xml` the service re-serialises it, a source of permanent diffs (reference 8.7).
+                # rawxml: the document is sent as written, so it needs no XML-escaping (of policy
+                # expressions, say) as it would inside an `xml` value. APIM still stores it in its
+                # own formatting either way, so `pulumi refresh` may show that reformatting as drift.
                 format=apimanagement.PolicyContentFormat.RAWXML,
                 value=args.policy_xml,
                 opts=child,
             )
+
+        # An open (token-only) product has no subscription to stop callers: until its policy exists,
+        # a linked API would answer any caller. Each link therefore waits for the policy.
+        link_opts = pulumi.ResourceOptions(parent=self, depends_on=[policy] if policy is not None else [])
 
         for api in s.apis:
             apimanagement.ProductApiLink(
@@ -151,7 +159,7 @@ class Product(pulumi.ComponentResource):
                 api_id=args.api_ids[api],
                 resource_group_name=args.resource_group_name,
                 service_name=args.service_name,
-                opts=child,
+                opts=link_opts,
             )
 
         self.register_outputs(
@@ -164,8 +172,13 @@ class Product(pulumi.ComponentResource):
         )
 
 
-def _entra_application(properties: Any) -> dict[str, str]:
-    """`properties.application.entra` of an application-token product, as ARM reports it."""
+def _entra_application(product: str, properties: Any) -> dict[str, str | None]:
+    """`properties.application.entra` of an application-token product, as ARM reports it.
+
+    Whether ARM always reports it is unsure (reference 2), and APIM may register the app after the
+    product exists: failing here would fail `up` with the product already made. Without it, warn
+    and give None for both, so the deployment goes on and a later `up` (or refresh) fills them.
+    """
     entra: dict[str, Any] = {}
     if isinstance(properties, dict):
         application = cast(dict[str, Any], properties).get("application")
@@ -174,9 +187,12 @@ def _entra_application(properties: Any) -> dict[str, str]:
             if isinstance(found, dict):
                 entra = cast(dict[str, Any], found)
     if not entra.get("applicationId"):
-        raise ValueError(
-            "the product reports no application.entra.applicationId: is application-token access on?"
+        pulumi.log.warn(
+            f"product {product!r} reports no application.entra.applicationId yet (APIM may register "
+            "its Entra app later, or application-token access is off): its audience and application "
+            "ID are unknown until a later `pulumi up` or `pulumi refresh`"
         )
+        return {"applicationId": None, "audience": None}
     application_id = str(entra["applicationId"])
     # The product app's application ID is the product's audience (reference 1.B.2) when ARM names none.
     return {"applicationId": application_id, "audience": str(entra.get("audience") or application_id)}

@@ -7,13 +7,17 @@ and checks the recorded inputs, outputs and dependency edges; never the generate
 from __future__ import annotations
 
 import json
+import logging
+import runpy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import rpc
 
+import tools.engine
 from components.api import Api, ApiArgs
 from components.apim_client import ApimClient, ApimClientArgs
 from components.apim_service import ApimService, ApimServiceArgs
@@ -25,8 +29,10 @@ from components.settings import (
     ApiSettings,
     ClientSettings,
     ProductSettings,
+    parse,
 )
-from tools.engine import DEPLOYER_OBJECT_ID, Plan, RecordedResource, is_secret, run_program
+from tools.engine import DEPLOYER_OBJECT_ID, OfflineMocks, Plan, RecordedResource, is_secret, run_program
+from tools.plan import PROGRAM, PROJECT_DIR, STACKS_DIR, load_config
 
 TENANT_ID = "3c1f6c0e-5b7a-4d2e-9f10-2a4b6c8d0e12"
 APPLICATION_ADMINISTRATOR = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
@@ -126,11 +132,14 @@ def product_settings(
     )
 
 
-def run(program: Callable[[], object]) -> Plan:
+LIST_SECRETS = "azure-native:apimanagement:listClientApplicationSecrets"
+
+
+def run(program: Callable[[], object], *, preview: bool = False) -> Plan:
     def body() -> None:
         program()
 
-    return run_program(body, config={}, tenant_id=TENANT_ID, cloud=CLOUDS["global"])
+    return run_program(body, config={}, tenant_id=TENANT_ID, cloud=CLOUDS["global"], preview=preview)
 
 
 def only(plan: Plan, type_: str) -> RecordedResource:
@@ -413,6 +422,45 @@ def test_apim_managed_product_reports_the_app_apim_made_and_links_its_apis() -> 
     assert {link.inputs["productId"] for link in links} == {"silver"}
 
 
+def test_each_api_link_waits_for_the_product_policy() -> None:
+    plan = run(_apis_and_product(product_settings("gold", ("echo", "orders"))))
+
+    policy = only(plan, PRODUCT_POLICY)
+    links = plan.of_type(PRODUCT_API_LINK)
+    assert len(links) == 2
+    assert all(policy.urn in link.dependencies for link in links)
+
+
+class _NoProductAppMocks(OfflineMocks):
+    """ARM's reply to an application-token product without `properties.application` (not filled yet)."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if args.typ == GENERIC:
+            outputs["properties"] = {k: v for k, v in outputs["properties"].items() if k != "application"}
+        return resource_id, outputs
+
+
+def test_apim_managed_product_without_a_reported_app_warns_and_gives_none(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(tools.engine, "OfflineMocks", _NoProductAppMocks)
+    caplog.set_level(logging.WARNING)
+
+    plan = run(
+        _apis_and_product(
+            product_settings("silver", ("echo",), mode="apim-managed"), exports=True, policy_xml=None
+        )
+    )
+
+    assert "application" not in only(plan, GENERIC).outputs["properties"]
+    assert plan.outputs["applicationId"] is None
+    assert plan.outputs["audience"] is None
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len([m for m in warnings if "'silver'" in m and "applicationId" in m]) == 1
+    assert len(only(plan, PRODUCT_API_LINK).inputs["apiId"]) > 0
+
+
 def test_removing_a_product_leaves_every_api() -> None:
     gold = product_settings("gold", ("echo", "orders"))
     silver = product_settings("silver", ("echo",), mode="apim-managed")
@@ -465,60 +513,62 @@ def test_removing_a_product_leaves_every_api() -> None:
 # --- client applications ----------------------------------------------------------------------
 
 
-def test_client_application_is_owned_by_the_apim_user_and_linked_to_its_products() -> None:
-    client = ClientSettings(
-        name="partner",
-        display_name="Partner",
-        products=("silver", "bronze"),
-        mode="apim-managed",
-        roles=(),
-        scopes=(),
-        secret=None,
-        owner="owner",
+PARTNER = ClientSettings(
+    name="partner",
+    display_name="Partner",
+    products=("silver", "bronze"),
+    mode="apim-managed",
+    roles=(),
+    scopes=(),
+    secret=None,
+    owner="owner",
+)
+
+
+def _client_program() -> None:
+    service = ApimService("t", ApimServiceArgs(apim_settings()))
+    echo = Api(
+        "echo",
+        ApiArgs(
+            api_settings("echo", "echo"),
+            subscription_required=False,
+            resource_group_name=service.resource_group_name,
+            service_name=service.service_name,
+        ),
     )
-
-    def program() -> None:
-        service = ApimService("t", ApimServiceArgs(apim_settings()))
-        echo = Api(
-            "echo",
-            ApiArgs(
-                api_settings("echo", "echo"),
-                subscription_required=False,
+    products = {
+        name: Product(
+            name,
+            ProductArgs(
+                settings=product_settings(name, ("echo",), mode="apim-managed"),
+                api_ids={"echo": echo.api_id},
+                access_dependencies=[service.role_assignment] if service.role_assignment else [],
                 resource_group_name=service.resource_group_name,
                 service_name=service.service_name,
             ),
         )
-        products = {
-            name: Product(
-                name,
-                ProductArgs(
-                    settings=product_settings(name, ("echo",), mode="apim-managed"),
-                    api_ids={"echo": echo.api_id},
-                    access_dependencies=[service.role_assignment] if service.role_assignment else [],
-                    resource_group_name=service.resource_group_name,
-                    service_name=service.service_name,
-                ),
-            )
-            for name in ("silver", "bronze")
-        }
-        made = ApimClient(
-            "partner",
-            ApimClientArgs(
-                settings=client,
-                owner_id=service.user_ids["owner"],
-                product_resource_ids={name: p.resource_id for name, p in products.items()},
-                depends_on=[service.role_assignment] if service.role_assignment else [],
-                resource_group_name=service.resource_group_name,
-                service_name=service.service_name,
-            ),
-        )
-        pulumi.export("clientId", made.client_id)
-        pulumi.export("clientSecret", made.client_secret)
-        pulumi.export("silverId", products["silver"].resource_id)
-        pulumi.export("bronzeId", products["bronze"].resource_id)
-        pulumi.export("ownerId", service.user_ids["owner"])
+        for name in ("silver", "bronze")
+    }
+    made = ApimClient(
+        "partner",
+        ApimClientArgs(
+            settings=PARTNER,
+            owner_id=service.user_ids["owner"],
+            product_resource_ids={name: p.resource_id for name, p in products.items()},
+            depends_on=[service.role_assignment] if service.role_assignment else [],
+            resource_group_name=service.resource_group_name,
+            service_name=service.service_name,
+        ),
+    )
+    pulumi.export("clientId", made.client_id)
+    pulumi.export("clientSecret", made.client_secret)
+    pulumi.export("silverId", products["silver"].resource_id)
+    pulumi.export("bronzeId", products["bronze"].resource_id)
+    pulumi.export("ownerId", service.user_ids["owner"])
 
-    plan = run(program)
+
+def test_client_application_is_owned_by_the_apim_user_and_linked_to_its_products() -> None:
+    plan = run(_client_program)
 
     user = only(plan, USER)
     assert (user.inputs["userId"], user.inputs["email"]) == ("owner", "owner@contoso.example")
@@ -546,3 +596,43 @@ def test_client_without_a_product_id_is_refused() -> None:
 
     with pytest.raises(ValueError, match="no product resource ID given for gold"):
         run(lambda: ApimClient("c", ApimClientArgs(client, "rg", "svc", "/users/owner", {})))
+
+
+def test_a_preview_never_lists_the_client_secret() -> None:
+    # listSecrets is a POST the read-only preview identity may not make (and must not: secrets).
+    plan = run(_client_program, preview=True)
+
+    assert LIST_SECRETS not in plan.invokes
+    assert is_secret(plan.outputs["clientSecret"])
+    assert rpc.unwrap_rpc_secret(plan.outputs["clientSecret"]) is None
+    assert len(plan.of_type(CLIENT_PRODUCT_LINK)) == 2
+
+
+def test_an_update_lists_the_client_secret() -> None:
+    plan = run(_client_program)
+
+    assert plan.invokes.count(LIST_SECRETS) == 1
+    assert is_secret(plan.outputs["clientSecret"])
+    assert str(rpc.unwrap_rpc_secret(plan.outputs["clientSecret"])).startswith("offline-")
+
+
+def test_the_whole_program_previews_under_the_offline_engine() -> None:
+    config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+    settings = parse(config, base_dir=PROJECT_DIR)
+    assert any(c.mode == "apim-managed" for c in settings.clients), "dev no longer has an APIM client"
+
+    def program() -> None:
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+
+    plan = run_program(
+        program,
+        config=config,
+        tenant_id=settings.tenant_id,
+        cloud=settings.cloud,
+        stack="dev",
+        preview=True,
+    )
+
+    assert LIST_SECRETS not in plan.invokes
+    assert plan.of_type(CLIENT_APPLICATION)
+    assert set(plan.outputs) >= {"products", "clients", "policies"}

@@ -95,6 +95,8 @@ class Plan:
 
     resources: list[RecordedResource] = field(default_factory=list[RecordedResource])
     outputs: dict[str, Any] = field(default_factory=dict[str, Any])
+    invokes: list[str] = field(default_factory=list[str])
+    """The token of each invoke the engine answered, in order; not part of the plan JSON."""
 
     def of_type(self, type_: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -128,6 +130,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
     def __init__(self, *, tenant_id: str, cloud: Cloud) -> None:
         self.tenant_id = tenant_id
         self.cloud = cloud
+        self.calls: list[str] = []
+        """The token of each invoke answered, in order."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         fabricate = _FABRICATORS.get(args.typ)
@@ -144,6 +148,13 @@ class OfflineMocks(pulumi.runtime.Mocks):
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        result = self._answer(args)
+        self.calls.append(args.token)
+        return result
+
+    def _answer(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token in (
             "azuread:index/getClientConfig:getClientConfig",
             "azure-native:authorization:getClientConfig",
@@ -330,8 +341,11 @@ def run_program(
     stack: str = "dev",
     project: str = "apim-oauth",
     plan: Plan | None = None,
+    preview: bool = False,
 ) -> Plan:
     """Run `program` under the offline engine with `config` (namespaced keys) and return its plan.
+
+    `preview` runs it as `pulumi preview` would (`pulumi.runtime.is_dry_run()` is true).
 
     Exceptions the program raises (a `ConfigError`, say) propagate unchanged; `plan`, when given,
     still receives the resources registered before the failure.
@@ -339,7 +353,7 @@ def run_program(
     mocks = OfflineMocks(tenant_id=tenant_id, cloud=cloud)
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     # Structured values reach a real program as JSON text; do the same so parsing is exercised.
     set_all_config(
         {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in config.items()},
@@ -362,6 +376,7 @@ def run_program(
             gc.enable()
         # Filled even when the program fails, so a caller can see what was registered before.
         plan.resources.extend(_recorded(monitor))
+        plan.invokes.extend(mocks.calls)
     plan.outputs.update(_resolve_outputs(dict(getattr(root, "outputs", {}) or {})))
     return plan
 
