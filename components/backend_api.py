@@ -87,7 +87,6 @@ class BackendApi(pulumi.ComponentResource):
             raise ValueError(f"token version must be 1 or 2, not {settings.token_version!r}")
 
         super().__init__("apim-oauth:entra:BackendApi", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
 
         self.scope_ids = {
             s.value: permission_id(args.permission_key, "scope", s.value) for s in settings.scopes
@@ -137,34 +136,17 @@ class BackendApi(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris", *OWNERS_FIXED]),
         )
 
-        # `api://{client_id}` needs the app's own client ID: set on the app itself it is a dependency
-        # cycle (reference 8.5), so a separate resource adds it once the app exists.
-        identifier_uri: pulumi.Input[str] = (
-            settings.identifier_uri
-            if settings.identifier_uri is not None
-            else self.application.client_id.apply(lambda client_id: f"api://{client_id}")
-        )
-        uri = azuread.ApplicationIdentifierUri(
-            f"{name}-identifier-uri",
-            azuread.ApplicationIdentifierUriArgs(
-                application_id=self.application.id, identifier_uri=identifier_uri
-            ),
-            opts=child,
-        )
-
-        self.service_principal = azuread.ServicePrincipal(
-            f"{name}-sp",
-            azuread.ServicePrincipalArgs(
-                client_id=self.application.client_id,
-                # Else Entra gives any app in the tenant an app-only token with no `roles` (reference 5).
-                app_role_assignment_required=settings.app_role_assignment_required,
-                owners=args.owners,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
+        self.app_id_uri, self.service_principal = expose_api(
+            self,
+            name,
+            self.application,
+            identifier_uri=settings.identifier_uri,
+            # Else Entra gives any app in the tenant an app-only token with no `roles` (reference 5).
+            app_role_assignment_required=settings.app_role_assignment_required,
+            owners=args.owners,
         )
 
         self.client_id = self.application.client_id
-        self.app_id_uri = uri.identifier_uri
         self.service_principal_object_id = self.service_principal.object_id
         self.register_outputs(
             {
@@ -175,3 +157,39 @@ class BackendApi(pulumi.ComponentResource):
                 "scopeIds": self.scope_ids,
             }
         )
+
+
+def expose_api(
+    parent: pulumi.Resource,
+    name: str,
+    application: azuread.Application,
+    *,
+    identifier_uri: str | None,
+    app_role_assignment_required: bool,
+    owners: pulumi.Input[Sequence[str]],
+) -> tuple[pulumi.Output[str], azuread.ServicePrincipal]:
+    """Give an app that represents an API its App ID URI and service principal; returns the URI as
+    set (so users wait for it) and the principal. `identifier_uri` None means `api://{client_id}`."""
+    # `api://{client_id}` needs the app's own client ID: set on the app itself it is a dependency
+    # cycle (reference 8.5), so a separate resource adds it once the app exists. The app must
+    # ignore changes to `identifier_uris`, or each `up` would remove it again.
+    uri = azuread.ApplicationIdentifierUri(
+        f"{name}-identifier-uri",
+        azuread.ApplicationIdentifierUriArgs(
+            application_id=application.id,
+            identifier_uri=identifier_uri
+            if identifier_uri is not None
+            else application.client_id.apply(lambda client_id: f"api://{client_id}"),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    service_principal = azuread.ServicePrincipal(
+        f"{name}-sp",
+        azuread.ServicePrincipalArgs(
+            client_id=application.client_id,
+            app_role_assignment_required=app_role_assignment_required,
+            owners=owners,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=[*OWNERS_FIXED]),
+    )
+    return uri.identifier_uri, service_principal

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azuread as azuread
 
-from components.backend_api import OWNERS_FIXED, SIGN_IN_AUDIENCE, check_permission_values
+from components.backend_api import OWNERS_FIXED, SIGN_IN_AUDIENCE, check_permission_values, expose_api
 from components.clouds import TokenVersion
 from components.ids import permission_id
 from components.settings import SLUG, SLUG_HINT, ProductSettings
@@ -83,7 +83,6 @@ class ProductApp(pulumi.ComponentResource):
             raise ValueError(f"token version must be 1 or 2, not {args.token_version!r}")
 
         super().__init__("apim-oauth:entra:ProductApp", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
 
         self.role_id = permission_id(f"product/{args.product_name}", "role", args.role_value)
         self.application = azuread.Application(
@@ -111,29 +110,18 @@ class ProductApp(pulumi.ComponentResource):
             # URI set by the ApplicationIdentifierUri below (see BackendApi); owners: see OWNERS_FIXED.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris", *OWNERS_FIXED]),
         )
-        # Separate resource: the URI contains the app's own client ID (reference 8.5).
-        uri = azuread.ApplicationIdentifierUri(
-            f"{name}-identifier-uri",
-            azuread.ApplicationIdentifierUriArgs(
-                application_id=self.application.id,
-                identifier_uri=self.application.client_id.apply(lambda client_id: f"api://{client_id}"),
-            ),
-            opts=child,
-        )
-        self.service_principal = azuread.ServicePrincipal(
-            f"{name}-sp",
-            azuread.ServicePrincipalArgs(
-                client_id=self.application.client_id,
-                # Only clients holding the product role get a token at all (reference 5): admission to the
-                # product is decided in Entra, not just by the gateway's `roles` check.
-                app_role_assignment_required=True,
-                owners=args.owners,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
+        self.app_id_uri, self.service_principal = expose_api(
+            self,
+            name,
+            self.application,
+            identifier_uri=None,
+            # Only clients holding the product role get a token at all (reference 5): admission to the
+            # product is decided in Entra, not just by the gateway's `roles` check.
+            app_role_assignment_required=True,
+            owners=args.owners,
         )
 
         self.client_id = self.application.client_id
-        self.app_id_uri = uri.identifier_uri
         self.service_principal_object_id = self.service_principal.object_id
         self.register_outputs(
             {
