@@ -16,6 +16,13 @@ from pulumi_azure_native import apimanagement
 
 from components.settings import WILDCARD_METHODS, ApiSettings, wildcard_operation_id
 
+POLICY_ID = "policy"
+"""The one policy document each APIM scope holds."""
+# rawxml: the document is sent as written, so it needs no XML-escaping (of policy expressions, say)
+# as it would inside an `xml` value. APIM still stores it in its own formatting either way, so
+# `pulumi refresh` may show that reformatting as drift.
+POLICY_FORMAT = apimanagement.PolicyContentFormat.RAWXML
+
 
 @dataclass(frozen=True)
 class ApiArgs:
@@ -117,11 +124,8 @@ class Api(pulumi.ComponentResource):
                 api_id=self.api_name,
                 resource_group_name=args.resource_group_name,
                 service_name=args.service_name,
-                policy_id="policy",
-                # rawxml: the document is sent as written, so it needs no XML-escaping (of policy
-                # expressions, say) as it would inside an `xml` value. APIM still stores it in its
-                # own formatting either way, so `pulumi refresh` may show that reformatting as drift.
-                format=apimanagement.PolicyContentFormat.RAWXML,
+                policy_id=POLICY_ID,
+                format=POLICY_FORMAT,
                 value=args.policy_xml,
                 opts=child,
             )
@@ -136,8 +140,8 @@ class Api(pulumi.ComponentResource):
                 operation_id=operation_id,
                 resource_group_name=args.resource_group_name,
                 service_name=args.service_name,
-                policy_id="policy",
-                format=apimanagement.PolicyContentFormat.RAWXML,
+                policy_id=POLICY_ID,
+                format=POLICY_FORMAT,
                 value=policy_xml,
                 opts=pulumi.ResourceOptions(
                     parent=self, depends_on=[wildcards[operation_id]] if operation_id in wildcards else []

@@ -18,6 +18,7 @@ from typing import Any, cast
 import pulumi
 from pulumi_azure_native import apimanagement, resources
 
+from components.api import POLICY_FORMAT, POLICY_ID
 from components.settings import ProductSettings
 
 # The first ARM version with a product's `authenticationType` and `application` (reference 2); the
@@ -138,11 +139,8 @@ class Product(pulumi.ComponentResource):
                 product_id=self.product_id,
                 resource_group_name=args.resource_group_name,
                 service_name=args.service_name,
-                policy_id="policy",
-                # rawxml: the document is sent as written, so it needs no XML-escaping (of policy
-                # expressions, say) as it would inside an `xml` value. APIM still stores it in its
-                # own formatting either way, so `pulumi refresh` may show that reformatting as drift.
-                format=apimanagement.PolicyContentFormat.RAWXML,
+                policy_id=POLICY_ID,
+                format=POLICY_FORMAT,
                 value=args.policy_xml,
                 opts=child,
             )

@@ -306,23 +306,29 @@ def test_an_operation_policy_for_an_unknown_operation_is_refused() -> None:
 # --- products ---------------------------------------------------------------------------------
 
 
+def _service_and_apis(*names: str) -> tuple[ApimService, dict[str, Api]]:
+    """An APIM service and plain APIs named `names` in it (call inside a program)."""
+    service = ApimService("t", ApimServiceArgs(apim_settings()))
+    apis = {
+        name: Api(
+            name,
+            ApiArgs(
+                api_settings(name, name),
+                subscription_required=False,
+                resource_group_name=service.resource_group_name,
+                service_name=service.service_name,
+            ),
+        )
+        for name in names
+    }
+    return service, apis
+
+
 def _apis_and_product(
     product: ProductSettings, *, policy_xml: str | None = PRODUCT_POLICY_XML, exports: bool = False
 ) -> Callable[[], None]:
     def program() -> None:
-        service = ApimService("t", ApimServiceArgs(apim_settings()))
-        apis = {
-            name: Api(
-                name,
-                ApiArgs(
-                    api_settings(name, name),
-                    subscription_required=False,
-                    resource_group_name=service.resource_group_name,
-                    service_name=service.service_name,
-                ),
-            )
-            for name in ("echo", "orders", "spare")
-        }
+        service, apis = _service_and_apis("echo", "orders", "spare")
         for name, api in apis.items():
             pulumi.export(f"api:{name}", api.api_id)
         made = Product(
@@ -467,19 +473,7 @@ def test_removing_a_product_leaves_every_api() -> None:
 
     def program(products: Sequence[ProductSettings]) -> Callable[[], None]:
         def body() -> None:
-            service = ApimService("t", ApimServiceArgs(apim_settings()))
-            apis = {
-                name: Api(
-                    name,
-                    ApiArgs(
-                        api_settings(name, name),
-                        subscription_required=False,
-                        resource_group_name=service.resource_group_name,
-                        service_name=service.service_name,
-                    ),
-                )
-                for name in ("echo", "orders")
-            }
+            service, apis = _service_and_apis("echo", "orders")
             for p in products:
                 Product(
                     p.name,

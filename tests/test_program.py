@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,18 @@ STACKS = sorted(
     p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml")
 )
 SECRET_MARK = "offline-"  # every fabricated secret value starts with this
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m tools ARGS` in a fresh process, from the project directory."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools", *args],
+        cwd=STACKS_DIR.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 @functools.cache
@@ -198,29 +212,16 @@ def test_mermaid_edges_match_the_plan_dependencies() -> None:
 
 
 def test_cli_plan_writes_json_policies_and_mermaid(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools",
-            "plan",
-            "--stack",
-            "dev",
-            "--json",
-            str(tmp_path / "plan.json"),
-            "--policies-dir",
-            str(tmp_path / "policies"),
-            "--mermaid",
-            str(tmp_path / "plan.mmd"),
-        ],
-        cwd=STACKS_DIR.parent,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+    result = run_cli(
+        "plan",
+        "--stack",
+        "dev",
+        "--json",
+        str(tmp_path / "plan.json"),
+        "--policies-dir",
+        str(tmp_path / "policies"),
+        "--mermaid",
+        str(tmp_path / "plan.mmd"),
     )
     assert result.returncode == 0, result.stderr
     assert "azure-native:apimanagement:ApiManagementService" in result.stdout
@@ -239,30 +240,11 @@ def test_cli_plan_writes_json_policies_and_mermaid(tmp_path: Path) -> None:
 
 
 def test_cli_bad_config_exits_2_with_one_line_and_registers_nothing(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     stack_file = tmp_path / "Pulumi.bad.yaml"
     text = (STACKS_DIR / "Pulumi.dev.yaml").read_text().replace("sku: Developer", "sku: Gold")
     stack_file.write_text(text)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools",
-            "plan",
-            "--stack",
-            "bad",
-            "--config",
-            str(stack_file),
-            "--json",
-            str(tmp_path / "p.json"),
-        ],
-        cwd=STACKS_DIR.parent,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+    result = run_cli(
+        "plan", "--stack", "bad", "--config", str(stack_file), "--json", str(tmp_path / "p.json")
     )
     assert result.returncode == 2
     assert result.stdout == ""
