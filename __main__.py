@@ -2,8 +2,8 @@
 
 import pulumi
 
-from components.deployment import Deployment, DeploymentArgs
-from components.settings import from_pulumi
+from apim_oauth.components.deployment import Deployment, DeploymentArgs
+from apim_oauth.config.settings import from_pulumi
 
 settings = from_pulumi()
 deployment = Deployment(pulumi.get_stack(), DeploymentArgs(settings=settings))

@@ -3,10 +3,10 @@
 Each measurement runs in a fresh interpreter (`--worker`), so time and memory are those of one plan
 and nothing else. Both kinds of worker import the project's components and load the provider
 modules they use (azure-native loads a package's modules on first use) before the clock starts, so
-they start from the same heap, and both run under `tools.engine.run_program` (so both get the same
+they start from the same heap, and both run under `tools.plan.engine.run_program` (so both get the same
 garbage-collector handling: paused while the program runs):
 
-- `program`: `tools.plan.compute_plan` on a generated stack (settings, components, rendering).
+- `program`: `tools.plan.cli.compute_plan` on a generated stack (settings, components, rendering).
 - `floor`: the SDK floor for the same resources: a bare program registering each custom resource
   the program registered with `pulumi.CustomResource`, with the same type, name and inputs and the
   options the provider classes themselves add (the aliases each azure-native class declares for its
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 from bench.report import PROJECT_DIR, Section, Table, Target, render_section, run_json
 
 if TYPE_CHECKING:  # imported lazily at run time: the import is part of what is measured
-    from tools.engine import RecordedResource
+    from tools.plan.engine import RecordedResource
 
 SIZES: tuple[tuple[int, int], ...] = ((10, 30), (50, 150), (100, 300))
 RATIO_TARGET = 1.3
@@ -93,7 +93,7 @@ def _secret_to_output(value: Any) -> Any:
 
 
 def _alias(recorded: dict[str, Any]) -> Any:
-    """A recorded alias (`tools.engine.RecordedAlias` as a dict) as the `pulumi.Alias` that sends it."""
+    """A recorded alias (`tools.plan.engine.RecordedAlias` as a dict) as the `pulumi.Alias` that sends it."""
     import pulumi
 
     if recorded["urn"]:
@@ -206,16 +206,18 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     import cProfile
     import importlib
 
-    importlib.import_module("components.deployment")  # the provider SDKs, imported before the clock starts
+    importlib.import_module(
+        "apim_oauth.components.deployment"
+    )  # the provider SDKs, imported before the clock starts
     from pulumi_azure_native import apimanagement, resources
 
     # azure-native imports a package's modules on its first attribute access (~250 modules, 0.1 s):
     # start-up cost, measured in section 4, not plan cost; loaded here so neither kind pays it.
     _ = (apimanagement.Api, resources.Resource)
+    from apim_oauth.azure.clouds import CLOUDS
     from bench.stackgen import TENANT_ID, generate
-    from components.clouds import CLOUDS
-    from tools.engine import Plan, run_program
-    from tools.plan import compute_plan, project_defaults
+    from tools.plan.cli import compute_plan, project_defaults
+    from tools.plan.engine import Plan, run_program
 
     config = {**project_defaults(), **generate(args.products, args.clients, name=STACK)}
     if args.no_alias_urns:
@@ -549,7 +551,7 @@ def diagnose(largest: SizeResult, workdir: Path) -> tuple[list[Table], list[str]
     )
     alias_program, alias_floor = program.seconds - program_na.seconds, floor.seconds - floor_na.seconds
     notes = [
-        "Garbage collector: `tools.engine.run_program` pauses it while the program runs (the engine keeps "
+        "Garbage collector: `tools.plan.engine.run_program` pauses it while the program runs (the engine keeps "
         "every Output, future and resource alive until the end, so full collections only rescanned them, "
         "more often and longer as the plan grew, the superlinear part) and restores it after. What it "
         "still costs is one collection after the run, of the run's cyclic garbage: "

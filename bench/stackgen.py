@@ -114,7 +114,7 @@ def client_config(index: int, products: int) -> dict[str, Any]:
 
 
 def generate(products: int, clients: int, *, name: str = "bench") -> dict[str, Any]:
-    """The config map (namespaced keys, as `tools.plan.load_config` returns) of a generated stack."""
+    """The config map (namespaced keys, as `tools.plan.cli.load_config` returns) of a generated stack."""
     if products < 4 or products % 2:
         raise ValueError("products must be even and at least 4, so each client's two products share a mode")
     return {

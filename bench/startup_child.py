@@ -18,7 +18,7 @@ from typing import Any  # noqa: E402
 
 
 def main() -> int:
-    from tools import engine
+    from tools.plan import engine
 
     stamps: dict[str, float] = {"child_started": STARTED, "engine_imported": time.monotonic()}
     types: set[str] = set()
@@ -47,7 +47,7 @@ def main() -> int:
 
     engine.RecordingMonitor.RegisterResource = stamped_register  # pyright: ignore[reportAttributeAccessIssue]
     engine.OfflineMocks.call = recorded_call  # pyright: ignore[reportAttributeAccessIssue]
-    engine.run_program = stamped_run_program  # tools.plan imports it by name, after this
+    engine.run_program = stamped_run_program  # tools.plan.cli imports it by name, after this
 
     from tools.__main__ import main as tools_main
 
@@ -62,7 +62,9 @@ def main() -> int:
         and type(module).__name__ != "_LazyModule"
     )
     others = sorted(
-        m for m in ("jwt", "cryptography", "tools.check_token", "tools.token_evaluator") if m in sys.modules
+        m
+        for m in ("jwt", "cryptography", "tools.check_token.cli", "tools.check_token.evaluator")
+        if m in sys.modules
     )
     print(
         json.dumps(

@@ -1,9 +1,9 @@
 """Token check throughput: the project's evaluator against bare `jwt.decode`, same tokens, same run.
 
-The policy is rendered by `components.policy_rendering.render_policy_document(JwtPolicy(...))`
+The policy is rendered by `apim_oauth.policies.rendering.render_policy_document(JwtPolicy(...))`
 (v2 tokens, the backend's client ID as audience, a required role) and parsed once; the metadata
 (discovery document and JWKS, with two published keys like Entra's) is served from memory by
-`tools.metadata.MetadataProvider`, which caches the parsed keys: no network. Tokens are RS256,
+`tools.check_token.metadata.MetadataProvider`, which caches the parsed keys: no network. Tokens are RS256,
 signed with a key generated for the run. The bare check is `jwt.decode` with the same public key
 object, audience, issuer, clock skew and required `exp`. Rounds alternate evaluator and bare over the
 same tokens; the best round of each counts. If the rate is under the target, both are profiled and
@@ -57,10 +57,15 @@ class Setup:
 
 
 def setup(count: int) -> Setup:
-    from components.clouds import CLOUDS
-    from components.policy_rendering import ClaimRequirement, JwtPolicy, audiences_for, render_policy_document
-    from tools.metadata import MetadataProvider
-    from tools.token_evaluator import evaluate, parse_policy
+    from apim_oauth.azure.clouds import CLOUDS
+    from apim_oauth.policies.rendering import (
+        ClaimRequirement,
+        JwtPolicy,
+        audiences_for,
+        render_policy_document,
+    )
+    from tools.check_token.evaluator import evaluate, parse_policy
+    from tools.check_token.metadata import MetadataProvider
 
     cloud = CLOUDS["global"]
     issuer = cloud.issuer(TENANT, 2)
@@ -266,7 +271,7 @@ def run(tokens: int = 1000, rounds: int = 5) -> Section:
         ("check", "tokens/s (best round)", "tokens/s (median)", "µs/token (best)"),
         (
             (
-                "project evaluator (`tools.token_evaluator.evaluate`)",
+                "project evaluator (`tools.check_token.evaluator.evaluate`)",
                 f"{best_mine:,.0f}",
                 f"{statistics.median(mine_rates):,.0f}",
                 f"{1e6 / best_mine:.0f}",

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from components.clouds import CLOUDS, CloudName, TokenVersion
-from components.policy_rendering import (
+from apim_oauth.azure.clouds import CLOUDS, CloudName, TokenVersion
+from apim_oauth.policies.rendering import (
     AzureAdTokenPolicy,
     ClaimRequirement,
     JwtPolicy,

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 # command -> (module, help). Only the chosen command's module is imported: the plan needs the Pulumi
 # SDKs, the token check needs pyjwt and cryptography, and neither should pay for the other.
 COMMANDS = {
-    "plan": ("tools.plan", "compute a stack's deployment offline"),
-    "check-token": ("tools.check_token", "would the gateway accept this token, and if not, why"),
+    "plan": ("tools.plan.cli", "compute a stack's deployment offline"),
+    "check-token": ("tools.check_token.cli", "would the gateway accept this token, and if not, why"),
 }
 
 

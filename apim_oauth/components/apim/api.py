@@ -1,0 +1,151 @@
+"""An API in API Management: imported from an OpenAPI document, or a plain API in front of a backend.
+
+APIs are siblings of products, never their children: a product only links to them, so deleting a
+product (or its links) leaves every API in place for the other products that use it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import yaml
+from pulumi_azure_native import apimanagement
+
+from apim_oauth.config.settings import WILDCARD_METHODS, ApiSettings, wildcard_operation_id
+
+POLICY_ID = "policy"
+"""The one policy document each APIM scope holds."""
+# rawxml: the document is sent as written, so it needs no XML-escaping (of policy expressions, say)
+# as it would inside an `xml` value. APIM still stores it in its own formatting either way, so
+# `pulumi refresh` may show that reformatting as drift.
+POLICY_FORMAT = apimanagement.PolicyContentFormat.RAWXML
+
+
+@dataclass(frozen=True)
+class ApiArgs:
+    """What the API is made of and the policies it carries."""
+
+    settings: ApiSettings
+    """The API's configuration (name, path, backend URL, OpenAPI text)."""
+    resource_group_name: pulumi.Input[str]
+    service_name: pulumi.Input[str]
+    """The API Management service the API belongs to."""
+    subscription_required: bool
+    """Whether a call must carry a subscription key; the parent decides (e.g. False when a product's policy guards it)."""
+    policy_xml: pulumi.Input[str] | None = None
+    """API-scope policy document, rendered by the parent; None for no API policy."""
+    operation_policies: Mapping[str, pulumi.Input[str]] = field(default_factory=dict[str, pulumi.Input[str]])
+    """Operation ID -> operation-scope policy document."""
+
+
+def import_content(text: str) -> tuple[apimanagement.ContentFormat, str]:
+    """The `format` and `value` ARM needs to import the OpenAPI document `text` inline.
+
+    APIM imports inline `openapi` (OpenAPI 3, YAML), `openapi+json` (OpenAPI 3, JSON) and
+    `swagger-json` (Swagger 2.0, JSON only: a YAML Swagger document is sent as JSON).
+    """
+    try:
+        document: object = json.loads(text)
+        is_json = True
+    except ValueError:
+        document = yaml.safe_load(text)
+        is_json = False
+    if isinstance(document, dict) and "swagger" in document:
+        value = text if is_json else json.dumps(document, default=str)
+        return apimanagement.ContentFormat.SWAGGER_JSON, value
+    if is_json:
+        return apimanagement.ContentFormat.OPENAPI_JSON, text
+    return apimanagement.ContentFormat.OPENAPI, text
+
+
+class Api(pulumi.ComponentResource):
+    """One API with its optional API-scope and operation-scope policies."""
+
+    api_id: pulumi.Output[str]
+    """ARM resource ID of the API (what a product link names)."""
+    api_name: pulumi.Output[str]
+    """The API's identifier inside the service."""
+    api: apimanagement.Api
+
+    def __init__(self, name: str, args: ApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        s = args.settings
+        unknown = sorted(set(args.operation_policies) - set(s.operation_ids))
+        if unknown:
+            known = ", ".join(s.operation_ids)
+            raise ValueError(f"API {s.name!r} has no operation {', '.join(unknown)} (operations: {known})")
+        super().__init__("apim-oauth:apim:Api", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        content_format, content = (
+            import_content(s.openapi_text) if s.openapi_text is not None else (None, None)
+        )
+        self.api = apimanagement.Api(
+            f"{name}-api",
+            api_id=s.name,
+            resource_group_name=args.resource_group_name,
+            service_name=args.service_name,
+            display_name=s.display_name,
+            path=s.path,
+            # The configured backend wins over any `servers` entry in the OpenAPI document.
+            service_url=s.service_url,
+            # Tokens and keys must never travel in clear text between caller and gateway.
+            protocols=[apimanagement.Protocol.HTTPS],
+            subscription_required=args.subscription_required,
+            format=content_format,
+            value=content,
+            opts=child,
+        )
+        self.api_id = self.api.id
+        self.api_name = self.api.name
+
+        # An imported API's operations come from its document; a plain one gets catch-alls.
+        wildcards: dict[str, apimanagement.ApiOperation] = {}
+        if s.openapi_text is None:
+            for method in WILDCARD_METHODS:
+                operation_id = wildcard_operation_id(method)
+                wildcards[operation_id] = apimanagement.ApiOperation(
+                    f"{name}-{operation_id}",
+                    api_id=self.api_name,
+                    operation_id=operation_id,
+                    resource_group_name=args.resource_group_name,
+                    service_name=args.service_name,
+                    display_name=f"{method} /*",
+                    method=method,
+                    url_template="/*",
+                    opts=child,
+                )
+
+        if args.policy_xml is not None:
+            apimanagement.ApiPolicy(
+                f"{name}-policy",
+                api_id=self.api_name,
+                resource_group_name=args.resource_group_name,
+                service_name=args.service_name,
+                policy_id=POLICY_ID,
+                format=POLICY_FORMAT,
+                value=args.policy_xml,
+                opts=child,
+            )
+
+        for operation_id, policy_xml in sorted(args.operation_policies.items()):
+            # An imported operation's ID in APIM is its OpenAPI `operationId` (our reading; APIM only
+            # derives one when the document has none). `api_id=self.api_name` orders this after the
+            # import that creates the operation.
+            apimanagement.ApiOperationPolicy(
+                f"{name}-{operation_id}-policy",
+                api_id=self.api_name,
+                operation_id=operation_id,
+                resource_group_name=args.resource_group_name,
+                service_name=args.service_name,
+                policy_id=POLICY_ID,
+                format=POLICY_FORMAT,
+                value=policy_xml,
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[wildcards[operation_id]] if operation_id in wildcards else []
+                ),
+            )
+
+        self.register_outputs({"apiId": self.api_id, "apiName": self.api_name})

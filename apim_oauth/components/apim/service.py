@@ -1,0 +1,130 @@
+"""The API Management service: its resource group, managed identity, Entra role and owner users.
+
+The service's system-assigned identity is what APIM uses to register Entra apps for products with
+application-based access (reference 1.B.1); it needs the directory role Application Administrator,
+which only a Privileged Role Administrator (or a pipeline identity with
+`RoleManagement.ReadWrite.Directory`) can grant (reference 8.6). Teams whose administrator grants
+the role by hand turn `assign_application_administrator` off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+from pulumi_azure_native import apimanagement, resources
+
+from apim_oauth.config.settings import ApimSettings
+
+# Directory role *template* ID of Application Administrator (reference 7): the same in every tenant,
+# which is what `DirectoryRoleAssignment.role_id` expects for a built-in role.
+APPLICATION_ADMINISTRATOR_ROLE_ID = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+
+
+@dataclass(frozen=True)
+class ApimServiceArgs:
+    """What the service is made of."""
+
+    settings: ApimSettings
+    """The service's configuration (name, resource group, SKU, publisher, protection, users)."""
+
+
+class ApimService(pulumi.ComponentResource):
+    """An API Management instance with a system-assigned identity that may register Entra apps."""
+
+    resource_group_name: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    gateway_url: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+    """Object ID of the service's system-assigned identity (its service principal in Entra)."""
+    role_assignment: azuread.DirectoryRoleAssignment | None
+    """Application Administrator for the identity; None when an administrator grants it by hand."""
+    user_ids: dict[str, pulumi.Output[str]]
+    """Settings user id -> ARM resource ID of the APIM user (the form `ClientApplication.owner_id` takes)."""
+    service: apimanagement.ApiManagementService
+
+    def __init__(self, name: str, args: ApimServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("apim-oauth:apim:Service", name, None, opts)
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        # Deleting the resource group deletes the service inside it, so a protected service needs a
+        # protected group too: otherwise a rename of the group would still take the service with it.
+        protected = pulumi.ResourceOptions(parent=self, protect=True) if s.protect else child
+
+        if s.create_resource_group:
+            group = resources.ResourceGroup(
+                f"{name}-rg",
+                resource_group_name=s.resource_group,
+                location=s.location,
+                opts=protected,
+            )
+            self.resource_group_name = group.name
+        else:
+            self.resource_group_name = pulumi.Output.from_input(s.resource_group)
+
+        self.service = apimanagement.ApiManagementService(
+            f"{name}-service",
+            service_name=s.name,
+            resource_group_name=self.resource_group_name,
+            location=s.location,
+            sku=apimanagement.ApiManagementServiceSkuPropertiesArgs(name=s.sku, capacity=s.capacity),
+            publisher_name=s.publisher_name,
+            publisher_email=s.publisher_email,
+            # The identity APIM uses to create the Entra apps of application-based access (reference 1.B.1).
+            identity=apimanagement.ApiManagementServiceIdentityArgs(
+                type=apimanagement.ApimIdentityType.SYSTEM_ASSIGNED
+            ),
+            opts=protected,
+        )
+        self.service_name = self.service.name
+        self.gateway_url = self.service.gateway_url
+        self.principal_id = self.service.identity.apply(_principal_id)
+
+        self.role_assignment = None
+        if s.assign_application_administrator:
+            # Needs Privileged Role Administrator (or RoleManagement.ReadWrite.Directory) from whoever
+            # deploys (reference 8.6). Only this assignment waits for the service: it needs the
+            # principal ID, which exists once the service does.
+            self.role_assignment = azuread.DirectoryRoleAssignment(
+                f"{name}-application-administrator",
+                role_id=APPLICATION_ADMINISTRATOR_ROLE_ID,
+                principal_object_id=self.principal_id,
+                opts=child,
+            )
+
+        self.user_ids = {}
+        for user in s.users:
+            apim_user = apimanagement.User(
+                f"{name}-user-{user.id}",
+                user_id=user.id,
+                resource_group_name=self.resource_group_name,
+                service_name=self.service_name,
+                email=user.email,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                # Owners exist to own client applications (reference 1.B.3); they need no sign-up mail.
+                state=apimanagement.UserState.ACTIVE,
+                notify=False,
+                opts=child,
+            )
+            # The full ARM ID: ARM accepts `/users/{id}` in a ClientApplication's ownerId but reports
+            # the full ID back (API 2024-10-01-preview examples), so this form reads back unchanged.
+            self.user_ids[user.id] = apim_user.id
+
+        self.register_outputs(
+            {
+                "resourceGroupName": self.resource_group_name,
+                "serviceName": self.service_name,
+                "gatewayUrl": self.gateway_url,
+                "principalId": self.principal_id,
+                "userIds": self.user_ids,
+            }
+        )
+
+
+def _principal_id(identity: apimanagement.outputs.ApiManagementServiceIdentityResponse | None) -> str:
+    if identity is None or not identity.principal_id:
+        # Only reachable if Azure dropped the identity we declared; the role would go to no one.
+        raise ValueError("the API Management service reports no system-assigned identity principal ID")
+    return identity.principal_id

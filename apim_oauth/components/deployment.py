@@ -1,0 +1,341 @@
+"""The whole deployment of one stack: wires the Entra and APIM components together.
+
+Siblings are wired here and only here (design habit 4), so each component can be built in a test
+from hand-made args. Nothing Entra-side waits on the APIM service: an APIM service takes tens of
+minutes to create, and the apps, principals, grants and secrets are made meanwhile. Only the
+service's children and the role assignment for its identity depend on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_azuread as azuread
+
+from apim_oauth.components.apim.api import Api, ApiArgs
+from apim_oauth.components.apim.client_application import ApimClient, ApimClientArgs
+from apim_oauth.components.apim.product import Product, ProductArgs
+from apim_oauth.components.apim.service import ApimService, ApimServiceArgs
+from apim_oauth.components.entra.backend_api import BackendApi, BackendApiArgs
+from apim_oauth.components.entra.client_app import (
+    AppRoleGrant,
+    ClientApp,
+    ClientAppArgs,
+    DelegatedGrant,
+    grant_key,
+)
+from apim_oauth.components.entra.product_app import ProductApp, ProductAppArgs
+from apim_oauth.config.settings import ProductSettings, Settings, TokenRequirements, api_clients
+from apim_oauth.policies.rendering import render_policy_document
+from apim_oauth.policies.selection import token_policy
+
+
+@dataclass(frozen=True)
+class DeploymentArgs:
+    settings: Settings
+    """The validated stack configuration."""
+
+
+@dataclass(frozen=True)
+class _Audience:
+    """The Entra app whose tokens a policy admits."""
+
+    client_id: pulumi.Output[str]
+    app_id_uri: pulumi.Output[str]
+
+
+class Deployment(pulumi.ComponentResource):
+    """Everything one stack declares; its attributes are the stack outputs (design contract)."""
+
+    tenant_id: str
+    cloud: str
+    gateway_url: pulumi.Output[str]
+    token_endpoint: str
+    backend: pulumi.Output[dict[str, Any]]
+    products: dict[str, pulumi.Output[dict[str, Any]]]
+    clients: dict[str, dict[str, Any]]
+    policies: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: DeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("apim-oauth:index:Deployment", name, None, opts)
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        self.policies = {}
+
+        # The identity running `pulumi up` owns the apps it registers. A provider signed in to
+        # another tenant would register apps the policies never admit: the invoke is awaited here,
+        # so the check fails before any resource is registered.
+        deployer = azuread.get_client_config(opts=pulumi.InvokeOptions(parent=self))
+        owners = [_same_tenant(deployer.tenant_id, s.tenant_id, deployer.object_id)]
+
+        backend = BackendApi(f"{name}-backend", BackendApiArgs(settings=s.backend, owners=owners), child)
+        backend_audience = _Audience(backend.client_id, backend.app_id_uri)
+        product_apps = {
+            p.name: ProductApp(
+                f"{name}-{p.name}-app",
+                ProductAppArgs.for_product(p, token_version=s.backend.token_version, owners=owners),
+                child,
+            )
+            for p in s.products
+            if p.mode == "entra-app" and p.audience == "product"
+        }
+
+        entra_clients: dict[str, ClientApp] = {}
+        for c in (c for c in s.clients if c.mode == "entra-app"):
+            grants = [
+                AppRoleGrant(
+                    key=grant_key("backend", role),
+                    resource_client_id=backend.client_id,
+                    resource_object_id=backend.service_principal_object_id,
+                    app_role_id=backend.role_ids[role],
+                )
+                for role in c.roles
+            ]
+            grants += [
+                AppRoleGrant(
+                    key=grant_key("product", product),
+                    resource_client_id=product_apps[product].client_id,
+                    resource_object_id=product_apps[product].service_principal_object_id,
+                    app_role_id=product_apps[product].role_id,
+                )
+                for product in c.products
+                if product in product_apps
+            ]
+            delegated = (
+                DelegatedGrant(
+                    resource_client_id=backend.client_id,
+                    resource_object_id=backend.service_principal_object_id,
+                    scopes=c.scopes,
+                    scope_ids=backend.scope_ids,
+                )
+                if c.scopes
+                else None
+            )
+            entra_clients[c.name] = ClientApp(
+                f"{name}-{c.name}",
+                ClientAppArgs(settings=c, role_grants=tuple(grants), delegated=delegated, owners=owners),
+                child,
+            )
+
+        service = ApimService(f"{name}-apim", ApimServiceArgs(settings=s.apim), child)
+        group, service_name = service.resource_group_name, service.service_name
+
+        apis: dict[str, Api] = {}
+        for api in s.apis:
+            allowed = [entra_clients[c.name] for c in api_clients(api.name, s.products, s.clients)]
+            policy_xml = None
+            if api.requirements is not None:
+                policy_xml = self._policy(f"api-{api.name}", api.requirements, backend_audience, allowed, s)
+            operation_policies = {
+                op.operation_id: self._policy(
+                    # '.' appears in no API name, so no operation's key can equal another API's.
+                    f"api-{api.name}.{op.operation_id}",
+                    op.requirements,
+                    backend_audience,
+                    allowed,
+                    s,
+                )
+                for op in api.operations
+            }
+            apis[api.name] = Api(
+                f"{name}-{api.name}",
+                ApiArgs(
+                    settings=api,
+                    # Always: a call outside every open product then needs a key. With it off, an
+                    # API whose products all require keys would take anonymous calls, no policy run.
+                    # Keyless calls still reach an open product's API (APIM: the product decides).
+                    subscription_required=True,
+                    policy_xml=policy_xml,
+                    operation_policies=operation_policies,
+                    resource_group_name=group,
+                    service_name=service_name,
+                ),
+                child,
+            )
+
+        products: dict[str, Product] = {}
+        self.products = {}
+        for p in s.products:
+            api_ids = {a: apis[a].api_id for a in p.apis}
+            if p.mode == "entra-app":
+                products[p.name] = self._entra_product(
+                    name,
+                    p,
+                    s,
+                    (group, service_name),
+                    api_ids,
+                    product_apps,
+                    backend_audience,
+                    entra_clients,
+                    child,
+                )
+            else:
+                # APIM registers the product's Entra app with its managed identity, which needs the
+                # Application Administrator role first (reference 1.B).
+                products[p.name] = Product(
+                    f"{name}-{p.name}",
+                    ProductArgs(
+                        settings=p,
+                        api_ids=api_ids,
+                        access_dependencies=[service.role_assignment] if service.role_assignment else [],
+                        resource_group_name=group,
+                        service_name=service_name,
+                    ),
+                    child,
+                )
+                application_id = products[p.name].application_id
+                self.products[p.name] = pulumi.Output.all(
+                    products[p.name].product_id, products[p.name].audience, application_id
+                ).apply(
+                    lambda v, mode=p.mode: {
+                        "productId": v[0],
+                        "mode": mode,
+                        "audience": v[1],
+                        # None until APIM reports the app it made for the product.
+                        "scope": f"api://{v[2]}/.default" if v[2] is not None else None,
+                    }
+                )
+
+        apim_clients: dict[str, ApimClient] = {}
+        for c in (c for c in s.clients if c.mode == "apim-managed"):
+            owner = c.owner or ""
+            apim_clients[c.name] = ApimClient(
+                f"{name}-{c.name}",
+                ApimClientArgs(
+                    settings=c,
+                    owner_id=service.user_ids[owner],
+                    product_resource_ids={p: products[p].resource_id for p in c.products},
+                    # APIM registers each client's Entra app with its identity too (reference 1.B).
+                    depends_on=[service.role_assignment] if service.role_assignment else [],
+                    resource_group_name=group,
+                    service_name=service_name,
+                ),
+                child,
+            )
+
+        self.tenant_id = s.tenant_id
+        self.cloud = s.cloud.name
+        self.gateway_url = service.gateway_url
+        self.token_endpoint = s.cloud.token_endpoint(s.tenant_id)
+        self.backend = pulumi.Output.all(backend.client_id, backend.app_id_uri).apply(
+            lambda v: {
+                "clientId": v[0],
+                "appIdUri": v[1],
+                "scopes": [f"{v[1]}/{sc.value}" for sc in s.backend.scopes],
+            }
+        )
+        self.clients = {}
+        for c in s.clients:
+            handle: ClientApp | ApimClient = (
+                entra_clients[c.name] if c.name in entra_clients else apim_clients[c.name]
+            )
+            # A dict of outputs, not one output: only the secret is secret, the client ID stays readable.
+            # Both components already make `client_secret` a secret output; it is passed on as is.
+            self.clients[c.name] = {
+                "clientId": handle.client_id,
+                "clientSecret": handle.client_secret,
+                "products": list(c.products),
+            }
+        self.register_outputs(
+            {
+                "tenantId": self.tenant_id,
+                "cloud": self.cloud,
+                "gatewayUrl": self.gateway_url,
+                "tokenEndpoint": self.token_endpoint,
+                "backend": self.backend,
+                "products": self.products,
+                "clients": self.clients,
+                "policies": self.policies,
+            }
+        )
+
+    def _entra_product(
+        self,
+        name: str,
+        p: ProductSettings,
+        s: Settings,
+        service: tuple[pulumi.Output[str], pulumi.Output[str]],
+        api_ids: Mapping[str, pulumi.Output[str]],
+        product_apps: Mapping[str, ProductApp],
+        backend_audience: _Audience,
+        entra_clients: Mapping[str, ClientApp],
+        child: pulumi.ResourceOptions,
+    ) -> Product:
+        group, service_name = service
+        app = product_apps.get(p.name)
+        audience = _Audience(app.client_id, app.app_id_uri) if app else backend_audience
+        assert p.requirements is not None  # settings give every entra-app product requirements
+        allowed = [entra_clients[c.name] for c in s.clients if p.name in c.products]
+        policy_xml = self._policy(f"product-{p.name}", p.requirements, audience, allowed, s)
+        product = Product(
+            f"{name}-{p.name}",
+            ProductArgs(
+                settings=p,
+                api_ids=api_ids,
+                policy_xml=policy_xml,
+                resource_group_name=group,
+                service_name=service_name,
+            ),
+            child,
+        )
+        # `aud` of a token for the product's scope: the client ID in v2 tokens, the App ID URI the
+        # client asked for in v1 tokens (reference 5).
+        v1 = s.backend.token_version == 1
+        self.products[p.name] = pulumi.Output.all(
+            product.product_id, audience.client_id, audience.app_id_uri
+        ).apply(
+            lambda v: {
+                "productId": v[0],
+                "mode": p.mode,
+                "audience": v[2] if v1 else v[1],
+                "scope": f"{v[2]}/.default",
+            }
+        )
+        return product
+
+    def _policy(
+        self,
+        key: str,
+        requirements: TokenRequirements,
+        audience: _Audience,
+        allowed_clients: Sequence[ClientApp],
+        s: Settings,
+    ) -> pulumi.Output[str]:
+        """Render a policy document once the IDs it names are known, and keep it for the outputs."""
+
+        def render(values: list[Any]) -> str:
+            client_id, app_id_uri, *allowed = values
+            return render_policy_document(
+                token_policy(
+                    requirements,
+                    cloud=s.cloud,
+                    tenant_id=s.tenant_id,
+                    token_version=s.backend.token_version,
+                    audience_client_id=client_id,
+                    audience_app_id_uri=app_id_uri,
+                    client_application_ids=tuple(allowed),
+                ),
+            )
+
+        # Only validate-azure-ad-token names the callers; other policies must not wait for their apps.
+        callers = (
+            [c.client_id for c in allowed_clients]
+            if requirements.validator == "validate-azure-ad-token"
+            else []
+        )
+        # One Output.all over every ID the document names, not one nested inside another.
+        xml = pulumi.Output.all(audience.client_id, audience.app_id_uri, *callers).apply(render)
+        self.policies[key] = xml
+        return xml
+
+
+def _same_tenant(provider_tenant: str, configured_tenant: str, object_id: str) -> str:
+    if provider_tenant.lower() != configured_tenant.lower():
+        raise ValueError(
+            f"the azuread provider is signed in to tenant {provider_tenant}, but the stack's "
+            f"apim-oauth:tenantId is {configured_tenant}: sign in to the configured tenant"
+        )
+    return object_id

@@ -1,0 +1,195 @@
+"""The Entra app that represents the API: scopes, app roles, App ID URI, service principal.
+
+The portal steps of reference 1.A.1 as one component. Scope and role IDs come from
+`apim_oauth.azure.ids.permission_id`, so they are known at plan time and never change for a given value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+
+from apim_oauth.azure.ids import permission_id
+from apim_oauth.config.settings import PERMISSION_HINT, PERMISSION_VALUE, BackendSettings
+
+# The audience of a single-tenant line-of-business API; the other audiences change token rules.
+SIGN_IN_AUDIENCE = "AzureADMyOrg"
+
+# `ignore_changes` of every Application and ServicePrincipal: the identity that creates an app owns it,
+# and later runs by other identities neither add nor remove owners. The owners passed are whoever runs
+# Pulumi; else a PR preview (another identity) would show an owners change on every app, and one `up` by
+# a person would drop the pipeline as owner (with `Application.ReadWrite.OwnedBy`, losing its own apps).
+OWNERS_FIXED = ("owners",)
+
+
+@dataclass(frozen=True)
+class BackendApiArgs:
+    """What the backend app is made of."""
+
+    settings: BackendSettings
+    """Display name, App ID URI, token version, scopes and app roles, as configured."""
+    owners: pulumi.Input[Sequence[str]]
+    """Object IDs of the app's owners: the deploying identity, so `Application.ReadWrite.OwnedBy` suffices.
+
+    Set when the app is created only; later changes are ignored (see `OWNERS_FIXED`)."""
+    permission_key: str = "backend"
+    """Stable key the scope and role IDs derive from; changing it changes every ID (revoking all grants)."""
+
+
+def check_permission_values(values: Sequence[str], what: str) -> None:
+    """Raise ValueError if Entra would refuse one of `values` or if two are equal (reference 7)."""
+    seen: set[str] = set()
+    for value in values:
+        if not re.fullmatch(PERMISSION_VALUE, value):
+            raise ValueError(f"{what} {value!r} is not a permission value Entra accepts: {PERMISSION_HINT}")
+        if value in seen:
+            # Scopes and app roles share one namespace of values on an app registration.
+            raise ValueError(f"{what} {value!r} is defined twice (scopes and app roles must all differ)")
+        seen.add(value)
+
+
+class BackendApi(pulumi.ComponentResource):
+    """The backend app registration, its App ID URI and its service principal."""
+
+    client_id: pulumi.Output[str]
+    """The application (client) ID: the `aud` of v2 access tokens."""
+    app_id_uri: pulumi.Output[str]
+    """The App ID URI, resolved once it is set on the app (so `<uri>/.default` works when it is known)."""
+    service_principal_object_id: pulumi.Output[str]
+    """Object ID of the service principal: the resource of app role assignments and consent grants."""
+    role_ids: dict[str, str]
+    """App role value -> its stable GUID."""
+    scope_ids: dict[str, str]
+    """Scope value -> its stable GUID."""
+    application: azuread.Application
+    service_principal: azuread.ServicePrincipal
+
+    def __init__(self, name: str, args: BackendApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        settings = args.settings
+        if not args.permission_key:
+            raise ValueError(
+                "BackendApiArgs.permission_key must not be empty: the permission IDs derive from it"
+            )
+        check_permission_values(
+            [s.value for s in settings.scopes] + [r.value for r in settings.app_roles],
+            "backend permission value",
+        )
+        for role in settings.app_roles:
+            if not role.allowed_member_types:
+                raise ValueError(
+                    f"app role {role.value!r} names no allowed member type (Application or User)"
+                )
+        if settings.token_version not in (1, 2):
+            raise ValueError(f"token version must be 1 or 2, not {settings.token_version!r}")
+
+        super().__init__("apim-oauth:entra:BackendApi", name, None, opts)
+
+        self.scope_ids = {
+            s.value: permission_id(args.permission_key, "scope", s.value) for s in settings.scopes
+        }
+        self.role_ids = {
+            r.value: permission_id(args.permission_key, "role", r.value) for r in settings.app_roles
+        }
+
+        self.application = azuread.Application(
+            f"{name}-app",
+            azuread.ApplicationArgs(
+                display_name=settings.display_name,
+                sign_in_audience=SIGN_IN_AUDIENCE,
+                owners=args.owners,
+                api=azuread.ApplicationApiArgs(
+                    # Entra's default (null) means v1 tokens whose `aud` is the App ID URI, not the client
+                    # ID: the most common cause of 401s under a v2 policy (reference 5, 8.1).
+                    requested_access_token_version=settings.token_version,
+                    oauth2_permission_scopes=[
+                        azuread.ApplicationApiOauth2PermissionScopeArgs(
+                            id=self.scope_ids[s.value],
+                            value=s.value,
+                            admin_consent_display_name=s.admin_consent_display_name,
+                            admin_consent_description=s.admin_consent_description,
+                            user_consent_display_name=s.user_consent_display_name,
+                            user_consent_description=s.user_consent_description,
+                            type=s.type,
+                            enabled=s.enabled,
+                        )
+                        for s in settings.scopes
+                    ],
+                ),
+                app_roles=[
+                    azuread.ApplicationAppRoleArgs(
+                        id=self.role_ids[r.value],
+                        value=r.value,
+                        display_name=r.display_name,
+                        description=r.description,
+                        allowed_member_types=list(r.allowed_member_types),
+                        enabled=r.enabled,
+                    )
+                    for r in settings.app_roles
+                ],
+            ),
+            # The URI is managed by the ApplicationIdentifierUri below; without this, each `up` would
+            # remove it again from the app (the provider's documented pairing rule). Owners: see OWNERS_FIXED.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris", *OWNERS_FIXED]),
+        )
+
+        self.app_id_uri, self.service_principal = expose_api(
+            self,
+            name,
+            self.application,
+            identifier_uri=settings.identifier_uri,
+            # Else Entra gives any app in the tenant an app-only token with no `roles` (reference 5).
+            app_role_assignment_required=settings.app_role_assignment_required,
+            owners=args.owners,
+        )
+
+        self.client_id = self.application.client_id
+        self.service_principal_object_id = self.service_principal.object_id
+        self.register_outputs(
+            {
+                "clientId": self.client_id,
+                "appIdUri": self.app_id_uri,
+                "servicePrincipalObjectId": self.service_principal_object_id,
+                "roleIds": self.role_ids,
+                "scopeIds": self.scope_ids,
+            }
+        )
+
+
+def expose_api(
+    parent: pulumi.Resource,
+    name: str,
+    application: azuread.Application,
+    *,
+    identifier_uri: str | None,
+    app_role_assignment_required: bool,
+    owners: pulumi.Input[Sequence[str]],
+) -> tuple[pulumi.Output[str], azuread.ServicePrincipal]:
+    """Give an app that represents an API its App ID URI and service principal; returns the URI as
+    set (so users wait for it) and the principal. `identifier_uri` None means `api://{client_id}`."""
+    # `api://{client_id}` needs the app's own client ID: set on the app itself it is a dependency
+    # cycle (reference 8.5), so a separate resource adds it once the app exists. The app must
+    # ignore changes to `identifier_uris`, or each `up` would remove it again.
+    uri = azuread.ApplicationIdentifierUri(
+        f"{name}-identifier-uri",
+        azuread.ApplicationIdentifierUriArgs(
+            application_id=application.id,
+            identifier_uri=identifier_uri
+            if identifier_uri is not None
+            else application.client_id.apply(lambda client_id: f"api://{client_id}"),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    service_principal = azuread.ServicePrincipal(
+        f"{name}-sp",
+        azuread.ServicePrincipalArgs(
+            client_id=application.client_id,
+            app_role_assignment_required=app_role_assignment_required,
+            owners=owners,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=[*OWNERS_FIXED]),
+    )
+    return uri.identifier_uri, service_principal

@@ -1,0 +1,288 @@
+"""A client app that calls the APIs: its permissions, the admin consent for them, its secrets.
+
+Reference 1.A.2 as one component. The resources it may call are wired in by the parent as grants
+(an app role on an API's service principal, or delegated scopes), so this module knows nothing of
+which backend or product they belong to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_azuread as azuread
+
+from apim_oauth.components.entra.backend_api import OWNERS_FIXED, SIGN_IN_AUDIENCE
+from apim_oauth.config.settings import GUID, ClientSettings, SecretSlot
+
+_KEY = r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
+
+
+def grant_key(*parts: str) -> str:
+    """A resource-name-safe suffix for a grant, e.g. `grant_key("backend", "Echo.Read.All")`."""
+    return "-".join(s for s in (re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-") for p in parts) if s)
+
+
+@dataclass(frozen=True)
+class AppRoleGrant:
+    """An application permission: app role `app_role_id` of the API whose service principal is given."""
+
+    key: str
+    """Stable suffix of the assignment's resource name (see `grant_key`); renaming it replaces the grant."""
+    resource_client_id: pulumi.Input[str]
+    """Client ID of the API's app (the `resourceAppId` of the permission)."""
+    resource_object_id: pulumi.Input[str]
+    """Object ID of the API's service principal (the resource of the assignment)."""
+    app_role_id: str
+    """The role's GUID, as the API's app defines it."""
+
+
+@dataclass(frozen=True)
+class DelegatedGrant:
+    """Delegated permissions on one API, consented for all users of the tenant."""
+
+    resource_client_id: pulumi.Input[str]
+    """Client ID of the API's app."""
+    resource_object_id: pulumi.Input[str]
+    """Object ID of the API's service principal."""
+    scopes: tuple[str, ...]
+    """Scope values granted."""
+    scope_ids: Mapping[str, str]
+    """Scope value -> GUID, as the API's app defines them (at least the granted ones)."""
+
+
+@dataclass(frozen=True)
+class ClientAppArgs:
+    """What the client app is made of."""
+
+    settings: ClientSettings
+    """Display name and secret slots, as configured."""
+    role_grants: tuple[AppRoleGrant, ...]
+    """Every application permission the client gets, and no other (least privilege)."""
+    delegated: DelegatedGrant | None
+    """Delegated scopes, if the client acts for signed-in users."""
+    owners: pulumi.Input[Sequence[str]]
+    """Object IDs of the app's owners: the deploying identity."""
+
+
+def secret_start_date(slot: SecretSlot) -> str:
+    """RFC 3339 start of a secret: the slot's rotation date, at midnight UTC."""
+    return f"{slot.rotated.isoformat()}T00:00:00Z"
+
+
+def secret_end_date(slot: SecretSlot, validity_days: int) -> str:
+    """RFC 3339 end of a secret: the slot's rotation date plus the validity, at midnight UTC."""
+    return f"{(slot.rotated + dt.timedelta(days=validity_days)).isoformat()}T00:00:00Z"
+
+
+def _validate(args: ClientAppArgs) -> None:
+    s = args.settings
+    if s.mode != "entra-app":
+        raise ValueError(f"client {s.name!r} is {s.mode}: APIM registers those clients, not this component")
+    keys: set[str] = set()
+    for grant in args.role_grants:
+        if not re.fullmatch(_KEY, grant.key):
+            raise ValueError(
+                f"client {s.name!r}: grant key {grant.key!r} is not a resource-name suffix "
+                "(lowercase letters, digits and '-'; see grant_key)"
+            )
+        if grant.key in keys:
+            raise ValueError(f"client {s.name!r}: two role grants share the key {grant.key!r}")
+        keys.add(grant.key)
+        if not re.fullmatch(GUID, grant.app_role_id):
+            raise ValueError(
+                f"client {s.name!r}: grant {grant.key!r} has app role ID {grant.app_role_id!r}, not a GUID"
+            )
+    if args.delegated is not None:
+        d = args.delegated
+        if not d.scopes:
+            raise ValueError(f"client {s.name!r}: a delegated grant needs at least one scope (or pass None)")
+        if len(set(d.scopes)) != len(d.scopes):
+            raise ValueError(f"client {s.name!r}: a delegated scope is named twice: {', '.join(d.scopes)}")
+        for scope in d.scopes:
+            scope_id = d.scope_ids.get(scope)
+            if scope_id is None:
+                raise ValueError(f"client {s.name!r}: the API defines no scope {scope!r}")
+            if not re.fullmatch(GUID, scope_id):
+                raise ValueError(f"client {s.name!r}: scope {scope!r} has ID {scope_id!r}, not a GUID")
+    if s.secret is not None:
+        if s.secret.validity_days < 1:
+            raise ValueError(f"client {s.name!r}: secret validity must be at least one day")
+        names = [slot.name for slot in s.secret.slots]
+        if not names:
+            raise ValueError(f"client {s.name!r}: a secret needs at least one slot")
+        for slot_name in names:
+            if not re.fullmatch(_KEY, slot_name):
+                raise ValueError(
+                    f"client {s.name!r}: secret slot name {slot_name!r} is not a resource-name suffix"
+                )
+        if len(set(names)) != len(names):
+            raise ValueError(f"client {s.name!r}: secret slot names repeat: {', '.join(names)}")
+
+
+@dataclass(frozen=True)
+class _Permission:
+    type: Literal["Role", "Scope"]
+    id: str
+
+
+@dataclass(frozen=True)
+class _Access:
+    resource_app_id: str
+    type: Literal["Role", "Scope"]
+    id: str
+
+
+def _requested(args: ClientAppArgs) -> tuple[list[pulumi.Input[str]], list[_Permission]]:
+    """Each permission the client asks for: its resource app's client ID (an input), and its kind and GUID."""
+    app_ids: list[pulumi.Input[str]] = [g.resource_client_id for g in args.role_grants]
+    permissions = [_Permission("Role", g.app_role_id) for g in args.role_grants]
+    if (d := args.delegated) is not None:
+        app_ids += [d.resource_client_id] * len(d.scopes)
+        permissions += [_Permission("Scope", d.scope_ids[scope]) for scope in d.scopes]
+    return app_ids, permissions
+
+
+def _required_resource_accesses(
+    accesses: Sequence[_Access],
+) -> list[azuread.ApplicationRequiredResourceAccessArgs]:
+    # One entry per resource app with its roles and scopes together: the shape the portal writes and its
+    # "API permissions" blade draws. Grouped by the resolved client ID, as two grants may name one API.
+    # Sorted, so reordering the configuration is no change.
+    by_app: dict[str, set[tuple[str, str]]] = {}
+    for access in accesses:
+        by_app.setdefault(access.resource_app_id, set()).add((access.type, access.id))
+    return [
+        azuread.ApplicationRequiredResourceAccessArgs(
+            resource_app_id=app_id,
+            resource_accesses=[
+                azuread.ApplicationRequiredResourceAccessResourceAccessArgs(id=access_id, type=kind)
+                for kind, access_id in sorted(by_app[app_id])
+            ],
+        )
+        for app_id in sorted(by_app)
+    ]
+
+
+class ClientApp(pulumi.ComponentResource):
+    """A client app registration with its service principal, consented permissions and secrets."""
+
+    client_id: pulumi.Output[str]
+    """The client's application ID (the `azp`/`appid` of its tokens)."""
+    service_principal_object_id: pulumi.Output[str]
+    """Object ID of the client's service principal: the principal of its role assignments."""
+    client_secret: pulumi.Output[str] | None
+    """The active slot's secret (secret output), or None when no secret is configured."""
+    secret_end_dates: dict[str, str]
+    """Slot name -> RFC 3339 end date of its secret; from configuration only."""
+    application: azuread.Application
+    service_principal: azuread.ServicePrincipal
+    role_assignments: dict[str, azuread.AppRoleAssignment]
+    """Grant key -> the admin consent of that application permission."""
+    delegated_grant: azuread.ServicePrincipalDelegatedPermissionGrant | None
+    passwords: dict[str, azuread.ApplicationPassword]
+    """Slot name -> its password."""
+
+    def __init__(self, name: str, args: ClientAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        _validate(args)
+        super().__init__("apim-oauth:entra:ClientApp", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
+
+        # One Output for all the requested permissions: the client IDs they name are resolved together
+        # and paired with the (plan-time) kinds and GUIDs in a single apply.
+        app_ids, permissions = _requested(args)
+
+        def accesses(ids: list[str]) -> list[azuread.ApplicationRequiredResourceAccessArgs]:
+            return _required_resource_accesses(
+                [_Access(app_id, p.type, p.id) for app_id, p in zip(ids, permissions, strict=True)]
+            )
+
+        required: pulumi.Input[Sequence[pulumi.Input[azuread.ApplicationRequiredResourceAccessArgs]]] = (
+            pulumi.Output.all(*app_ids).apply(accesses) if app_ids else []
+        )
+
+        self.application = azuread.Application(
+            f"{name}-app",
+            azuread.ApplicationArgs(
+                display_name=settings.display_name,
+                sign_in_audience=SIGN_IN_AUDIENCE,
+                owners=args.owners,
+                required_resource_accesses=required,
+            ),
+            # Owners are set at creation only: see OWNERS_FIXED.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
+        )
+        self.service_principal = azuread.ServicePrincipal(
+            f"{name}-sp",
+            azuread.ServicePrincipalArgs(client_id=self.application.client_id, owners=args.owners),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
+        )
+
+        # `required_resource_accesses` only asks; these assignments are the admin consent that puts the
+        # roles in the client's tokens.
+        self.role_assignments = {
+            g.key: azuread.AppRoleAssignment(
+                f"{name}-role-{g.key}",
+                azuread.AppRoleAssignmentArgs(
+                    app_role_id=g.app_role_id,
+                    principal_object_id=self.service_principal.object_id,
+                    resource_object_id=g.resource_object_id,
+                ),
+                opts=child,
+            )
+            for g in args.role_grants
+        }
+        self.delegated_grant = None
+        if (d := args.delegated) is not None:
+            # No user_object_id: consent for all users of the tenant, as "Grant admin consent" does.
+            self.delegated_grant = azuread.ServicePrincipalDelegatedPermissionGrant(
+                f"{name}-delegated",
+                azuread.ServicePrincipalDelegatedPermissionGrantArgs(
+                    service_principal_object_id=self.service_principal.object_id,
+                    resource_service_principal_object_id=d.resource_object_id,
+                    claim_values=list(d.scopes),
+                ),
+                opts=child,
+            )
+
+        self.passwords = {}
+        self.secret_end_dates = {}
+        self.client_secret = None
+        if settings.secret is not None:
+            for slot in settings.secret.slots:
+                end_date = secret_end_date(slot, settings.secret.validity_days)
+                rotated = slot.rotated.isoformat()
+                # Dates come from configuration, never the clock, so a preview on another day shows no
+                # change (reference 8.4). Each slot is its own password: bumping one slot's date replaces
+                # only that one, and the other stays valid while callers move over. The start is the slot
+                # date too, not the creation time: else a slot dated ahead would live longer than
+                # validity_days, and a credential lifetime policy could refuse it.
+                self.passwords[slot.name] = azuread.ApplicationPassword(
+                    f"{name}-secret-{slot.name}",
+                    azuread.ApplicationPasswordInitArgs(
+                        application_id=self.application.id,
+                        display_name=f"{slot.name} slot, rotated {rotated}",
+                        start_date=secret_start_date(slot),
+                        end_date=end_date,
+                        rotate_when_changed={"slot": slot.name, "rotated": rotated},
+                    ),
+                    opts=child,
+                )
+                self.secret_end_dates[slot.name] = end_date
+            self.client_secret = pulumi.Output.secret(self.passwords[settings.secret.active.name].value)
+
+        self.client_id = self.application.client_id
+        self.service_principal_object_id = self.service_principal.object_id
+        outputs: dict[str, Any] = {
+            "clientId": self.client_id,
+            "servicePrincipalObjectId": self.service_principal_object_id,
+            "secretEndDates": self.secret_end_dates,
+        }
+        if self.client_secret is not None:
+            outputs["clientSecret"] = self.client_secret
+        self.register_outputs(outputs)

@@ -1,0 +1,138 @@
+"""The Entra app that represents one `entra-app` product: its own audience and one application role.
+
+The same shape APIM gives the app it makes for application-based access (reference 1.B.2-3): an
+app named `APIMProductApplication<product>` with the role `Product.<Name>.All`, so a product can
+move between the two modes without its callers learning a new pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+
+from apim_oauth.azure.clouds import TokenVersion
+from apim_oauth.azure.ids import permission_id
+from apim_oauth.components.entra.backend_api import (
+    OWNERS_FIXED,
+    SIGN_IN_AUDIENCE,
+    check_permission_values,
+    expose_api,
+)
+from apim_oauth.config.settings import SLUG, SLUG_HINT, ProductSettings
+
+
+def default_display_name(product_name: str) -> str:
+    """The display name APIM itself gives a product's app (reference 1.B.2)."""
+    return f"APIMProductApplication{product_name}"
+
+
+@dataclass(frozen=True)
+class ProductAppArgs:
+    """What the product's app is made of."""
+
+    product_name: str
+    """The product's name (a slug); the role ID derives from it, so it must not change."""
+    display_name: str
+    """Display name in Entra; `default_display_name(product_name)` follows APIM's convention."""
+    role_value: str
+    """The one application role, `Product.<Name>.All` (`ProductSettings.role_value`)."""
+    token_version: TokenVersion
+    """Access token version; it decides the `aud` the product's policy must expect (reference 5)."""
+    owners: pulumi.Input[Sequence[str]]
+    """Object IDs of the app's owners: the deploying identity."""
+
+    @classmethod
+    def for_product(
+        cls,
+        product: ProductSettings,
+        *,
+        token_version: TokenVersion,
+        owners: pulumi.Input[Sequence[str]],
+        display_name: str | None = None,
+    ) -> ProductAppArgs:
+        """Args with APIM's naming conventions for `product`."""
+        return cls(
+            product_name=product.name,
+            display_name=display_name or default_display_name(product.name),
+            role_value=product.role_value,
+            token_version=token_version,
+            owners=owners,
+        )
+
+
+class ProductApp(pulumi.ComponentResource):
+    """A product's app registration, its App ID URI and its service principal."""
+
+    client_id: pulumi.Output[str]
+    """The product's audience: the `aud` of v2 tokens issued for it."""
+    app_id_uri: pulumi.Output[str]
+    """`api://{client_id}`; callers ask for `<app_id_uri>/.default`."""
+    service_principal_object_id: pulumi.Output[str]
+    """The resource of the role assignments that admit a client to the product."""
+    role_id: str
+    """Stable GUID of the product's application role."""
+    application: azuread.Application
+    service_principal: azuread.ServicePrincipal
+
+    def __init__(self, name: str, args: ProductAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if not re.fullmatch(SLUG, args.product_name):
+            raise ValueError(f"product name {args.product_name!r} is not valid: {SLUG_HINT}")
+        if not args.display_name.strip():
+            raise ValueError(f"product {args.product_name!r}: the app's display name must not be empty")
+        check_permission_values([args.role_value], f"product {args.product_name!r} role value")
+        if args.token_version not in (1, 2):
+            raise ValueError(f"token version must be 1 or 2, not {args.token_version!r}")
+
+        super().__init__("apim-oauth:entra:ProductApp", name, None, opts)
+
+        self.role_id = permission_id(f"product/{args.product_name}", "role", args.role_value)
+        self.application = azuread.Application(
+            f"{name}-app",
+            azuread.ApplicationArgs(
+                display_name=args.display_name,
+                sign_in_audience=SIGN_IN_AUDIENCE,
+                owners=args.owners,
+                api=azuread.ApplicationApiArgs(requested_access_token_version=args.token_version),
+                app_roles=[
+                    azuread.ApplicationAppRoleArgs(
+                        id=self.role_id,
+                        value=args.role_value,
+                        display_name=f"Call the APIs of product {args.product_name}",
+                        description=(
+                            f"Lets an application call the APIs of the API Management product "
+                            f"{args.product_name!r} with client credentials."
+                        ),
+                        # Client-credentials callers only, as APIM's own product apps (reference 1.B.3).
+                        allowed_member_types=["Application"],
+                        enabled=True,
+                    )
+                ],
+            ),
+            # URI set by the ApplicationIdentifierUri below (see BackendApi); owners: see OWNERS_FIXED.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris", *OWNERS_FIXED]),
+        )
+        self.app_id_uri, self.service_principal = expose_api(
+            self,
+            name,
+            self.application,
+            identifier_uri=None,
+            # Only clients holding the product role get a token at all (reference 5): admission to the
+            # product is decided in Entra, not just by the gateway's `roles` check.
+            app_role_assignment_required=True,
+            owners=args.owners,
+        )
+
+        self.client_id = self.application.client_id
+        self.service_principal_object_id = self.service_principal.object_id
+        self.register_outputs(
+            {
+                "clientId": self.client_id,
+                "appIdUri": self.app_id_uri,
+                "servicePrincipalObjectId": self.service_principal_object_id,
+                "roleId": self.role_id,
+            }
+        )

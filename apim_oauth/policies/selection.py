@@ -1,0 +1,52 @@
+"""Which token policy each product, API and operation gets: settings -> policy specs (pure)."""
+
+from __future__ import annotations
+
+from apim_oauth.azure.clouds import Cloud, TokenVersion
+from apim_oauth.config.settings import TokenRequirements
+from apim_oauth.policies.rendering import (
+    AzureAdTokenPolicy,
+    ClaimRequirement,
+    JwtPolicy,
+    audiences_for,
+)
+
+
+def token_policy(
+    requirements: TokenRequirements,
+    *,
+    cloud: Cloud,
+    tenant_id: str,
+    token_version: TokenVersion,
+    audience_client_id: str,
+    audience_app_id_uri: str,
+    client_application_ids: tuple[str, ...] = (),
+) -> JwtPolicy | AzureAdTokenPolicy:
+    """The validator that admits exactly the tokens `requirements` describe, for the app whose
+    client ID and App ID URI are given (the `aud` a token for it carries)."""
+    claims: list[ClaimRequirement] = []
+    if requirements.roles:
+        # `roles` is a JSON array in the token: each element is a value, no separator (reference 3).
+        claims.append(ClaimRequirement("roles", requirements.roles, match=requirements.roles_match))
+    if requirements.scopes:
+        # `scp` is one space-separated string.
+        claims.append(
+            ClaimRequirement("scp", requirements.scopes, match=requirements.scopes_match, separator=" ")
+        )
+    audiences = audiences_for(token_version, audience_client_id, audience_app_id_uri)
+    if requirements.validator == "validate-azure-ad-token":
+        return AzureAdTokenPolicy(
+            cloud=cloud,
+            tenant_id=tenant_id,
+            client_application_ids=client_application_ids,
+            audiences=audiences,
+            required_claims=tuple(claims),
+        )
+    return JwtPolicy(
+        cloud=cloud,
+        tenant_id=tenant_id,
+        token_version=token_version,
+        audiences=audiences,
+        required_claims=tuple(claims),
+        clock_skew_seconds=requirements.clock_skew_seconds,
+    )

@@ -1,0 +1,632 @@
+"""The API Management components under the offline engine: what Azure and Entra would be asked to do.
+
+Each test builds components from hand-made settings inside a program run by `tools.plan.engine.run_program`
+and checks the recorded inputs, outputs and dependency edges; never the generated resource names.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import runpy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import rpc
+
+import tools.plan.engine
+from apim_oauth.azure.clouds import CLOUDS
+from apim_oauth.components.apim.api import Api, ApiArgs
+from apim_oauth.components.apim.client_application import ApimClient, ApimClientArgs
+from apim_oauth.components.apim.product import Product, ProductArgs
+from apim_oauth.components.apim.service import ApimService, ApimServiceArgs
+from apim_oauth.config.settings import (
+    ApimSettings,
+    ApimUserSettings,
+    ApiSettings,
+    ClientSettings,
+    ProductSettings,
+    parse,
+)
+from tools.plan.cli import PROGRAM, PROJECT_DIR, STACKS_DIR, load_config
+from tools.plan.engine import DEPLOYER_OBJECT_ID, OfflineMocks, Plan, RecordedResource, is_secret, run_program
+
+TENANT_ID = "3c1f6c0e-5b7a-4d2e-9f10-2a4b6c8d0e12"
+APPLICATION_ADMINISTRATOR = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+
+SERVICE = "azure-native:apimanagement:ApiManagementService"
+ROLE_ASSIGNMENT = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment"
+API = "azure-native:apimanagement:Api"
+API_POLICY = "azure-native:apimanagement:ApiPolicy"
+OPERATION_POLICY = "azure-native:apimanagement:ApiOperationPolicy"
+PRODUCT = "azure-native:apimanagement:Product"
+PRODUCT_POLICY = "azure-native:apimanagement:ProductPolicy"
+PRODUCT_API_LINK = "azure-native:apimanagement:ProductApiLink"
+GENERIC = "azure-native:resources:Resource"
+USER = "azure-native:apimanagement:User"
+CLIENT_APPLICATION = "azure-native:apimanagement:ClientApplication"
+CLIENT_PRODUCT_LINK = "azure-native:apimanagement:ClientApplicationProductLink"
+
+OPENAPI_JSON = json.dumps(
+    {
+        "openapi": "3.0.1",
+        "info": {"title": "Echo", "version": "1"},
+        "paths": {"/echo": {"get": {"operationId": "getEcho", "responses": {"200": {"description": "ok"}}}}},
+    }
+)
+OPENAPI_YAML = """openapi: 3.0.1
+info: {title: Orders, version: '1'}
+paths:
+  /orders:
+    get:
+      operationId: listOrders
+      responses: {'200': {description: ok}}
+"""
+SWAGGER_YAML = """swagger: '2.0'
+info: {title: Legacy, version: '1'}
+paths: {}
+"""
+PRODUCT_POLICY_XML = (
+    '<policies><inbound><validate-jwt header-name="Authorization" failed-validation-httpcode="401">'
+    '<openid-config url="https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration" />'
+    "<audiences><audience>aud-1</audience></audiences></validate-jwt><base /></inbound>"
+    "<backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"
+)
+
+
+def apim_settings(**changes: Any) -> ApimSettings:
+    base = ApimSettings(
+        name="apim-test",
+        resource_group="rg-test",
+        create_resource_group=True,
+        location="westeurope",
+        sku="Developer",
+        capacity=1,
+        publisher_name="Contoso",
+        publisher_email="api@contoso.example",
+        protect=False,
+        assign_application_administrator=True,
+        users=(ApimUserSettings("owner", "owner@contoso.example", "Olive", "Owner"),),
+    )
+    return replace(base, **changes)
+
+
+def api_settings(
+    name: str, path: str, *, openapi_text: str | None = None, operation_ids: tuple[str, ...] = ()
+) -> ApiSettings:
+    return ApiSettings(
+        name=name,
+        display_name=name.title(),
+        path=path,
+        service_url=f"https://{name}.backend.example",
+        openapi_file=None,
+        openapi_text=openapi_text,
+        operation_ids=operation_ids,
+        requirements=None,
+        operations=(),
+    )
+
+
+def product_settings(
+    name: str,
+    apis: tuple[str, ...],
+    *,
+    mode: str = "entra-app",
+    subscription_key: bool = False,
+    published: bool = True,
+) -> ProductSettings:
+    return ProductSettings(
+        name=name,
+        display_name=name.title(),
+        description=f"The {name} product",
+        published=published,
+        apis=apis,
+        subscription_key=subscription_key,
+        mode="apim-managed" if mode == "apim-managed" else "entra-app",
+        audience="product",
+        requirements=None,
+        owner="owner" if mode == "apim-managed" else None,
+    )
+
+
+LIST_SECRETS = "azure-native:apimanagement:listClientApplicationSecrets"
+
+
+def run(program: Callable[[], object], *, preview: bool = False) -> Plan:
+    def body() -> None:
+        program()
+
+    return run_program(body, config={}, tenant_id=TENANT_ID, cloud=CLOUDS["global"], preview=preview)
+
+
+def only(plan: Plan, type_: str) -> RecordedResource:
+    found = plan.of_type(type_)
+    assert len(found) == 1, f"expected one {type_}, found {len(found)}"
+    return found[0]
+
+
+# --- the service ------------------------------------------------------------------------------
+
+
+def test_service_has_a_system_assigned_identity_with_the_configured_sku() -> None:
+    plan = run(lambda: ApimService("t", ApimServiceArgs(apim_settings(sku="Premium", capacity=2))))
+
+    service = only(plan, SERVICE)
+    assert service.inputs["identity"] == {"type": "SystemAssigned"}
+    assert service.inputs["sku"] == {"name": "Premium", "capacity": 2}
+    assert service.inputs["serviceName"] == "apim-test"
+    assert service.inputs["resourceGroupName"] == "rg-test"
+    assert service.inputs["publisherEmail"] == "api@contoso.example"
+
+
+def test_the_role_assignment_gives_application_administrator_to_the_apim_identity() -> None:
+    plan = run(lambda: ApimService("t", ApimServiceArgs(apim_settings())))
+
+    service = only(plan, SERVICE)
+    assignment = only(plan, ROLE_ASSIGNMENT)
+    principal_id = service.outputs["identity"]["principalId"]
+    assert assignment.inputs["roleId"] == APPLICATION_ADMINISTRATOR
+    assert assignment.inputs["principalObjectId"] == principal_id
+    assert assignment.inputs["principalObjectId"] != DEPLOYER_OBJECT_ID
+    assert service.urn in assignment.dependencies
+
+
+def test_no_role_assignment_when_an_administrator_grants_it() -> None:
+    plan = run(
+        lambda: ApimService("t", ApimServiceArgs(apim_settings(assign_application_administrator=False)))
+    )
+
+    assert plan.of_type(ROLE_ASSIGNMENT) == []
+    assert len(plan.of_type(SERVICE)) == 1
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_service_is_protected_only_when_configured(protect: bool) -> None:
+    plan = run(lambda: ApimService("t", ApimServiceArgs(apim_settings(protect=protect))))
+
+    assert only(plan, SERVICE).protect is protect
+    assert only(plan, "azure-native:resources:ResourceGroup").protect is protect
+
+
+def test_an_existing_resource_group_is_used_not_created() -> None:
+    plan = run(lambda: ApimService("t", ApimServiceArgs(apim_settings(create_resource_group=False))))
+
+    assert plan.of_type("azure-native:resources:ResourceGroup") == []
+    assert only(plan, SERVICE).inputs["resourceGroupName"] == "rg-test"
+
+
+# --- APIs -------------------------------------------------------------------------------------
+
+
+def test_an_api_imported_from_openapi_json_is_https_only() -> None:
+    settings = api_settings("echo", "echo", openapi_text=OPENAPI_JSON, operation_ids=("getEcho",))
+
+    def program() -> None:
+        service = ApimService("t", ApimServiceArgs(apim_settings()))
+        Api(
+            "echo",
+            ApiArgs(
+                settings=settings,
+                subscription_required=False,
+                resource_group_name=service.resource_group_name,
+                service_name=service.service_name,
+            ),
+        )
+
+    api = only(run(program), API)
+    assert api.inputs["format"] == "openapi+json"
+    assert api.inputs["value"] == OPENAPI_JSON
+    assert api.inputs["path"] == "echo"
+    assert api.inputs["protocols"] == ["https"]
+    assert api.inputs["serviceUrl"] == "https://echo.backend.example"
+    assert api.inputs["subscriptionRequired"] is False
+    assert api.inputs["serviceName"] == "apim-test"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_format", "expected_value"),
+    [
+        (OPENAPI_YAML, "openapi", OPENAPI_YAML),
+        (
+            SWAGGER_YAML,
+            "swagger-json",
+            json.dumps({"swagger": "2.0", "info": {"title": "Legacy", "version": "1"}, "paths": {}}),
+        ),
+    ],
+)
+def test_import_format_follows_the_document(text: str, expected_format: str, expected_value: str) -> None:
+    plan = run(lambda: Api("a", ApiArgs(api_settings("a", "a", openapi_text=text), "rg", "svc", True)))
+
+    api = only(plan, API)
+    assert api.inputs["format"] == expected_format
+    assert api.inputs["value"] == expected_value
+
+
+def test_a_plain_api_has_no_import_and_https_only() -> None:
+    plan = run(lambda: Api("p", ApiArgs(api_settings("plain", "partners/v1"), "rg", "svc", True)))
+
+    api = only(plan, API)
+    assert "format" not in api.inputs
+    assert "value" not in api.inputs
+    assert api.inputs["path"] == "partners/v1"
+    assert api.inputs["protocols"] == ["https"]
+    assert api.inputs["serviceUrl"] == "https://plain.backend.example"
+    assert api.inputs["subscriptionRequired"] is True
+
+
+def test_api_and_operation_policies_carry_the_given_xml() -> None:
+    settings = api_settings("orders", "orders", openapi_text=OPENAPI_YAML, operation_ids=("listOrders",))
+    api_xml = "<policies><inbound><base /></inbound></policies>"
+    op_xml = "<policies><inbound><base /><rate-limit calls='5' renewal-period='60' /></inbound></policies>"
+    plan = run(
+        lambda: Api(
+            "o",
+            ApiArgs(
+                settings, "rg", "svc", False, policy_xml=api_xml, operation_policies={"listOrders": op_xml}
+            ),
+        )
+    )
+
+    api = only(plan, API)
+    api_policy = only(plan, API_POLICY)
+    assert (api_policy.inputs["value"], api_policy.inputs["format"], api_policy.inputs["apiId"]) == (
+        api_xml,
+        "rawxml",
+        "orders",
+    )
+    op_policy = only(plan, OPERATION_POLICY)
+    assert op_policy.inputs["operationId"] == "listOrders"
+    assert op_policy.inputs["value"] == op_xml
+    assert op_policy.inputs["format"] == "rawxml"
+    # The operation exists only once the import has run.
+    assert api.urn in op_policy.dependencies
+
+
+def test_no_api_policy_when_none_is_given() -> None:
+    plan = run(lambda: Api("p", ApiArgs(api_settings("plain", "plain"), "rg", "svc", True)))
+
+    assert plan.of_type(API_POLICY) == []
+    assert plan.of_type(OPERATION_POLICY) == []
+
+
+def test_an_operation_policy_for_an_unknown_operation_is_refused() -> None:
+    settings = api_settings("orders", "orders", openapi_text=OPENAPI_YAML, operation_ids=("listOrders",))
+
+    with pytest.raises(ValueError, match="no operation deleteOrder"):
+        run(
+            lambda: Api(
+                "o", ApiArgs(settings, "rg", "svc", False, operation_policies={"deleteOrder": "<policies/>"})
+            )
+        )
+
+
+# --- products ---------------------------------------------------------------------------------
+
+
+def _service_and_apis(*names: str) -> tuple[ApimService, dict[str, Api]]:
+    """An APIM service and plain APIs named `names` in it (call inside a program)."""
+    service = ApimService("t", ApimServiceArgs(apim_settings()))
+    apis = {
+        name: Api(
+            name,
+            ApiArgs(
+                api_settings(name, name),
+                subscription_required=False,
+                resource_group_name=service.resource_group_name,
+                service_name=service.service_name,
+            ),
+        )
+        for name in names
+    }
+    return service, apis
+
+
+def _apis_and_product(
+    product: ProductSettings, *, policy_xml: str | None = PRODUCT_POLICY_XML, exports: bool = False
+) -> Callable[[], None]:
+    def program() -> None:
+        service, apis = _service_and_apis("echo", "orders", "spare")
+        for name, api in apis.items():
+            pulumi.export(f"api:{name}", api.api_id)
+        made = Product(
+            product.name,
+            ProductArgs(
+                settings=product,
+                api_ids={name: apis[name].api_id for name in product.apis},
+                policy_xml=policy_xml,
+                access_dependencies=[service.role_assignment] if service.role_assignment else [],
+                resource_group_name=service.resource_group_name,
+                service_name=service.service_name,
+            ),
+        )
+        if exports:
+            pulumi.export("audience", made.audience)
+            pulumi.export("applicationId", made.application_id)
+            pulumi.export("resourceId", made.resource_id)
+
+    return program
+
+
+def test_entra_app_product_needs_no_subscription_and_carries_the_policy_verbatim() -> None:
+    plan = run(_apis_and_product(product_settings("gold", ("echo", "orders"))))
+
+    product = only(plan, PRODUCT)
+    assert product.inputs["subscriptionRequired"] is False
+    assert product.inputs["productId"] == "gold"
+    assert product.inputs["state"] == "published"
+    policy = only(plan, PRODUCT_POLICY)
+    assert policy.inputs["value"] == PRODUCT_POLICY_XML
+    assert policy.inputs["format"] == "rawxml"
+    assert policy.inputs["productId"] == "gold"
+    assert plan.of_type(GENERIC) == []
+
+
+def test_entra_app_product_links_each_of_its_apis_once() -> None:
+    plan = run(_apis_and_product(product_settings("gold", ("echo", "orders"), published=False)))
+
+    links = plan.of_type(PRODUCT_API_LINK)
+    assert sorted(link.inputs["apiId"] for link in links) == sorted(
+        [plan.outputs["api:echo"], plan.outputs["api:orders"]]
+    )
+    assert {link.inputs["productId"] for link in links} == {"gold"}
+    # An API in no product is still deployed, just not linked.
+    assert {r.inputs["apiId"] for r in plan.of_type(API)} == {"echo", "orders", "spare"}
+    assert only(plan, PRODUCT).inputs["state"] == "notPublished"
+
+
+def test_entra_app_product_without_policy_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs its policy"):
+        run(_apis_and_product(product_settings("gold", ("echo",)), policy_xml=None))
+
+
+@pytest.mark.parametrize(
+    ("subscription_key", "expected"),
+    [(False, ["application-token"]), (True, ["application-token", "subscription-key"])],
+)
+def test_apim_managed_product_is_a_preview_arm_product_with_application_token(
+    subscription_key: bool, expected: list[str]
+) -> None:
+    product = product_settings("silver", ("echo",), mode="apim-managed", subscription_key=subscription_key)
+    plan = run(_apis_and_product(product, policy_xml=None))
+
+    generic = only(plan, GENERIC)
+    assert generic.inputs["apiVersion"] == "2024-10-01-preview"
+    assert generic.inputs["resourceProviderNamespace"] == "Microsoft.ApiManagement"
+    assert generic.inputs["parentResourcePath"] == "service/apim-test"
+    assert generic.inputs["resourceType"] == "products"
+    assert generic.inputs["resourceName"] == "silver"
+    assert generic.inputs["properties"]["authenticationType"] == expected
+    assert generic.inputs["properties"]["subscriptionRequired"] is subscription_key
+    assert generic.inputs["properties"]["displayName"] == "Silver"
+    assert plan.of_type(PRODUCT) == []
+    assert plan.of_type(PRODUCT_POLICY) == []
+
+
+def test_apim_managed_product_waits_for_the_role_assignment() -> None:
+    plan = run(_apis_and_product(product_settings("silver", ("echo",), mode="apim-managed"), policy_xml=None))
+
+    assert only(plan, ROLE_ASSIGNMENT).urn in only(plan, GENERIC).dependencies
+
+
+def test_apim_managed_product_reports_the_app_apim_made_and_links_its_apis() -> None:
+    plan = run(
+        _apis_and_product(
+            product_settings("silver", ("echo", "orders"), mode="apim-managed"), exports=True, policy_xml=None
+        )
+    )
+
+    entra = only(plan, GENERIC).outputs["properties"]["application"]["entra"]
+    assert plan.outputs["applicationId"] == entra["applicationId"]
+    assert plan.outputs["audience"] == entra["audience"]
+    links = plan.of_type(PRODUCT_API_LINK)
+    assert sorted(link.inputs["apiId"] for link in links) == sorted(
+        [plan.outputs["api:echo"], plan.outputs["api:orders"]]
+    )
+    assert {link.inputs["productId"] for link in links} == {"silver"}
+
+
+def test_each_api_link_waits_for_the_product_policy() -> None:
+    plan = run(_apis_and_product(product_settings("gold", ("echo", "orders"))))
+
+    policy = only(plan, PRODUCT_POLICY)
+    links = plan.of_type(PRODUCT_API_LINK)
+    assert len(links) == 2
+    assert all(policy.urn in link.dependencies for link in links)
+
+
+class _NoProductAppMocks(OfflineMocks):
+    """ARM's reply to an application-token product without `properties.application` (not filled yet)."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if args.typ == GENERIC:
+            outputs["properties"] = {k: v for k, v in outputs["properties"].items() if k != "application"}
+        return resource_id, outputs
+
+
+def test_apim_managed_product_without_a_reported_app_warns_and_gives_none(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(tools.plan.engine, "OfflineMocks", _NoProductAppMocks)
+    caplog.set_level(logging.WARNING)
+
+    plan = run(
+        _apis_and_product(
+            product_settings("silver", ("echo",), mode="apim-managed"), exports=True, policy_xml=None
+        )
+    )
+
+    assert "application" not in only(plan, GENERIC).outputs["properties"]
+    assert plan.outputs["applicationId"] is None
+    assert plan.outputs["audience"] is None
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len([m for m in warnings if "'silver'" in m and "applicationId" in m]) == 1
+    assert len(only(plan, PRODUCT_API_LINK).inputs["apiId"]) > 0
+
+
+def test_removing_a_product_leaves_every_api() -> None:
+    gold = product_settings("gold", ("echo", "orders"))
+    silver = product_settings("silver", ("echo",), mode="apim-managed")
+
+    def program(products: Sequence[ProductSettings]) -> Callable[[], None]:
+        def body() -> None:
+            service, apis = _service_and_apis("echo", "orders")
+            for p in products:
+                Product(
+                    p.name,
+                    ProductArgs(
+                        settings=p,
+                        api_ids={a: apis[a].api_id for a in p.apis},
+                        policy_xml=PRODUCT_POLICY_XML if p.mode == "entra-app" else None,
+                        resource_group_name=service.resource_group_name,
+                        service_name=service.service_name,
+                    ),
+                )
+
+        return body
+
+    def api_resources(plan: Plan) -> dict[str, Mapping[str, Any]]:
+        return {r.inputs["apiId"]: r.inputs for r in plan.of_type(API)}
+
+    both = run(program([gold, silver]))
+    without_gold = run(program([silver]))
+    none = run(program([]))
+
+    assert api_resources(both).keys() == {"echo", "orders"}
+    assert api_resources(without_gold) == api_resources(both)
+    assert api_resources(none) == api_resources(both)
+    # Only links go with a product; no API is a child of a product component.
+    product_components = {r.urn for r in both.of_type("apim-oauth:apim:Product")}
+    assert all(r.parent not in product_components for r in both.of_type(API))
+    assert len(without_gold.of_type(PRODUCT_API_LINK)) == 1
+
+
+# --- client applications ----------------------------------------------------------------------
+
+
+PARTNER = ClientSettings(
+    name="partner",
+    display_name="Partner",
+    products=("silver", "bronze"),
+    mode="apim-managed",
+    roles=(),
+    scopes=(),
+    secret=None,
+    owner="owner",
+)
+
+
+def _client_program() -> None:
+    service = ApimService("t", ApimServiceArgs(apim_settings()))
+    echo = Api(
+        "echo",
+        ApiArgs(
+            api_settings("echo", "echo"),
+            subscription_required=False,
+            resource_group_name=service.resource_group_name,
+            service_name=service.service_name,
+        ),
+    )
+    products = {
+        name: Product(
+            name,
+            ProductArgs(
+                settings=product_settings(name, ("echo",), mode="apim-managed"),
+                api_ids={"echo": echo.api_id},
+                access_dependencies=[service.role_assignment] if service.role_assignment else [],
+                resource_group_name=service.resource_group_name,
+                service_name=service.service_name,
+            ),
+        )
+        for name in ("silver", "bronze")
+    }
+    made = ApimClient(
+        "partner",
+        ApimClientArgs(
+            settings=PARTNER,
+            owner_id=service.user_ids["owner"],
+            product_resource_ids={name: p.resource_id for name, p in products.items()},
+            depends_on=[service.role_assignment] if service.role_assignment else [],
+            resource_group_name=service.resource_group_name,
+            service_name=service.service_name,
+        ),
+    )
+    pulumi.export("clientId", made.client_id)
+    pulumi.export("clientSecret", made.client_secret)
+    pulumi.export("silverId", products["silver"].resource_id)
+    pulumi.export("bronzeId", products["bronze"].resource_id)
+    pulumi.export("ownerId", service.user_ids["owner"])
+
+
+def test_client_application_is_owned_by_the_apim_user_and_linked_to_its_products() -> None:
+    plan = run(_client_program)
+
+    user = only(plan, USER)
+    assert (user.inputs["userId"], user.inputs["email"]) == ("owner", "owner@contoso.example")
+    application = only(plan, CLIENT_APPLICATION)
+    # The full ARM ID of the user, the form ARM reports back for ownerId.
+    assert application.inputs["ownerId"] == plan.outputs["ownerId"]
+    assert application.inputs["ownerId"].startswith("/subscriptions/")
+    assert application.inputs["ownerId"].endswith("/service/apim-test/users/owner")
+    assert application.inputs["displayName"] == "Partner"
+    assert user.urn in application.dependencies
+    assert only(plan, ROLE_ASSIGNMENT).urn in application.dependencies
+
+    links = plan.of_type(CLIENT_PRODUCT_LINK)
+    assert sorted(link.inputs["productId"] for link in links) == sorted(
+        [plan.outputs["silverId"], plan.outputs["bronzeId"]]
+    )
+    assert {link.inputs["clientApplicationId"] for link in links} == {"partner"}
+
+    assert plan.outputs["clientId"] == application.outputs["entraApplicationId"]
+    assert is_secret(plan.outputs["clientSecret"])
+
+
+def test_client_without_a_product_id_is_refused() -> None:
+    client = ClientSettings("c", "C", ("gold",), "apim-managed", (), (), None, "owner")
+
+    with pytest.raises(ValueError, match="no product resource ID given for gold"):
+        run(lambda: ApimClient("c", ApimClientArgs(client, "rg", "svc", "/users/owner", {})))
+
+
+def test_a_preview_never_lists_the_client_secret() -> None:
+    # listSecrets is a POST the read-only preview identity may not make (and must not: secrets).
+    plan = run(_client_program, preview=True)
+
+    assert LIST_SECRETS not in plan.invokes
+    assert is_secret(plan.outputs["clientSecret"])
+    assert rpc.unwrap_rpc_secret(plan.outputs["clientSecret"]) is None
+    assert len(plan.of_type(CLIENT_PRODUCT_LINK)) == 2
+
+
+def test_an_update_lists_the_client_secret() -> None:
+    plan = run(_client_program)
+
+    assert plan.invokes.count(LIST_SECRETS) == 1
+    assert is_secret(plan.outputs["clientSecret"])
+    assert str(rpc.unwrap_rpc_secret(plan.outputs["clientSecret"])).startswith("offline-")
+
+
+def test_the_whole_program_previews_under_the_offline_engine() -> None:
+    config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+    settings = parse(config, base_dir=PROJECT_DIR)
+    assert any(c.mode == "apim-managed" for c in settings.clients), "dev no longer has an APIM client"
+
+    def program() -> None:
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+
+    plan = run_program(
+        program,
+        config=config,
+        tenant_id=settings.tenant_id,
+        cloud=settings.cloud,
+        stack="dev",
+        preview=True,
+    )
+
+    assert LIST_SECRETS not in plan.invokes
+    assert plan.of_type(CLIENT_APPLICATION)
+    assert set(plan.outputs) >= {"products", "clients", "policies"}

@@ -1,0 +1,362 @@
+"""The real `__main__.py` under the offline engine, with each real stack file."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools.plan.cli import STACKS_DIR, compute_plan, load_config, mermaid, plan_json
+from tools.plan.engine import Plan, RecordedResource
+
+STACKS = sorted(
+    p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml")
+)
+SECRET_MARK = "offline-"  # every fabricated secret value starts with this
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m tools ARGS` in a fresh process, from the project directory."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools", *args],
+        cwd=STACKS_DIR.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+@functools.cache
+def plan_of(stack: str) -> Plan:
+    return compute_plan(stack, load_config(STACKS_DIR / f"Pulumi.{stack}.yaml"))
+
+
+def custom(plan: Plan, type_: str) -> list[RecordedResource]:
+    return [r for r in plan.resources if r.type == type_]
+
+
+def ancestors_and_deps(plan: Plan, resource: RecordedResource) -> set[str]:
+    """Every URN `resource` waits on, directly or through what it waits on."""
+    by_urn = plan.by_urn()
+    seen: set[str] = set()
+    todo = list(resource.dependencies)
+    while todo:
+        urn = todo.pop()
+        if urn in seen:
+            continue
+        seen.add(urn)
+        if urn in by_urn:
+            todo.extend(by_urn[urn].dependencies)
+    return seen
+
+
+def test_every_stack_file_is_exercised() -> None:
+    assert {"dev", "prod", "china"} <= set(STACKS)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_outputs_follow_the_contract(stack: str) -> None:
+    plan = plan_of(stack)
+    config = load_config(STACKS_DIR / f"Pulumi.{stack}.yaml")
+    out = plan.outputs
+    assert set(out) == {
+        "tenantId",
+        "cloud",
+        "gatewayUrl",
+        "tokenEndpoint",
+        "backend",
+        "products",
+        "clients",
+        "policies",
+    }
+    tenant = config["apim-oauth:tenantId"]
+    assert out["tenantId"] == tenant
+    assert out["tokenEndpoint"].endswith(f"/{tenant}/oauth2/v2.0/token")
+    assert out["gatewayUrl"].startswith(f"https://{config['apim-oauth:apim']['name']}.")
+    assert set(out["backend"]) == {"clientId", "appIdUri", "scopes"}
+    products = {p["name"]: p for p in config["apim-oauth:products"]}
+    assert set(out["products"]) == set(products)
+    for name, product in out["products"].items():
+        assert product["mode"] == products[name]["oauth"]["mode"]
+        assert product["scope"].endswith("/.default")
+        assert product["audience"]
+    clients = {c["name"]: c for c in config.get("apim-oauth:clients", [])}
+    assert set(out["clients"]) == set(clients)
+    for name, client in out["clients"].items():
+        assert client["products"] == clients[name].get("products", [])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_plan_is_byte_identical_across_runs(stack: str) -> None:
+    config = load_config(STACKS_DIR / f"Pulumi.{stack}.yaml")
+    first = plan_json(compute_plan(stack, config))
+    second = plan_json(compute_plan(stack, config))
+    assert first == second
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_secret_value_reaches_the_plan_json(stack: str) -> None:
+    text = plan_json(plan_of(stack))
+    assert SECRET_MARK not in text
+    document = json.loads(text)
+    for client in document["outputs"]["clients"].values():
+        assert client["clientSecret"] in ("[secret]", None)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_client_secret_outputs_are_secret(stack: str) -> None:
+    from tools.plan.engine import is_secret
+
+    for name, client in plan_of(stack).outputs["clients"].items():
+        # The whole client entry or its secret field must be marked secret.
+        assert is_secret(client) or is_secret(client.get("clientSecret")), name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_entra_resource_waits_on_the_apim_service(stack: str) -> None:
+    plan = plan_of(stack)
+    service = custom(plan, "azure-native:apimanagement:ApiManagementService")
+    assert len(service) == 1
+    service_urn = service[0].urn
+    entra = [r for r in plan.resources if r.type.startswith("azuread:") and r.custom]
+    assert entra
+    for r in entra:
+        waits_on = ancestors_and_deps(plan, r)
+        if r.type == "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment":
+            assert service_urn in waits_on  # it needs the identity's principal ID
+        else:
+            assert service_urn not in waits_on, r.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_rendered_policy_is_well_formed_and_validates_tokens(stack: str) -> None:
+    policies: dict[str, Any] = plan_of(stack).outputs["policies"]
+    assert policies
+    for name, xml in policies.items():
+        root = ET.fromstring(xml)
+        assert root.tag == "policies", name
+        inbound = root.find("inbound")
+        assert inbound is not None
+        validators = list(inbound.iter("validate-jwt")) + list(inbound.iter("validate-azure-ad-token"))
+        assert len(validators) == 1, name
+
+
+def test_dev_product_policy_admits_the_product_app_and_its_role() -> None:
+    plan = plan_of("dev")
+    partners = plan.outputs["products"]["partners"]
+    root = ET.fromstring(plan.outputs["policies"]["product-partners"])
+    jwt = root.find("./inbound/validate-jwt")
+    assert jwt is not None
+    assert [a.text for a in jwt.iterfind("./audiences/audience")] == [partners["audience"]]
+    tenant = plan.outputs["tenantId"]
+    assert [i.text for i in jwt.iterfind("./issuers/issuer")] == [
+        f"https://login.microsoftonline.com/{tenant}/v2.0"
+    ]
+    claim = jwt.find("./required-claims/claim")
+    assert claim is not None
+    assert claim.get("name") == "roles"
+    assert [v.text for v in claim.iterfind("value")] == ["Product.Partners.All"]
+    # The product policy is what the gateway runs: it must be the same document.
+    product_policies = custom(plan, "azure-native:apimanagement:ProductPolicy")
+    deployed = {p.inputs["productId"]: p.inputs["value"] for p in product_policies}
+    assert deployed == {name: plan.outputs["policies"][f"product-{name}"] for name in ("partners", "portal")}
+
+
+def test_china_policy_uses_the_china_v1_issuer_and_both_audiences() -> None:
+    plan = plan_of("china")
+    jwt = ET.fromstring(plan.outputs["policies"]["product-partners"]).find("./inbound/validate-jwt")
+    assert jwt is not None
+    tenant = plan.outputs["tenantId"]
+    assert [i.text for i in jwt.iterfind("./issuers/issuer")] == [f"https://sts.chinacloudapi.cn/{tenant}/"]
+    config = jwt.find("openid-config")
+    assert config is not None
+    assert (
+        config.get("url")
+        == f"https://login.partner.microsoftonline.cn/{tenant}/.well-known/openid-configuration"
+    )
+    backend = plan.outputs["backend"]
+    assert [a.text for a in jwt.iterfind("./audiences/audience")] == [
+        backend["appIdUri"],
+        backend["clientId"],
+    ]
+
+
+def test_prod_protects_the_service_and_dev_does_not() -> None:
+    for stack, protected in (("prod", True), ("dev", False)):
+        [service] = custom(plan_of(stack), "azure-native:apimanagement:ApiManagementService")
+        assert service.protect is protected
+
+
+def test_mermaid_edges_match_the_plan_dependencies() -> None:
+    plan = plan_of("dev")
+    text = mermaid(plan)
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    ids = {r.urn: f"r{i}" for i, r in enumerate(sorted(plan.resources, key=lambda r: r.urn))}
+    names = {v: k for k, v in ids.items()}
+    edges = {tuple(line.strip().split(" --> ")) for line in lines if "-->" in line}
+    customs = {r.urn for r in plan.resources if r.custom}
+    expected = {
+        (ids[r.urn], ids[d]) for r in plan.resources if r.custom for d in r.dependencies if d in customs
+    }
+    assert edges == expected
+    assert edges  # the dev plan has dependencies
+    assert all(names[a] in customs and names[b] in customs for a, b in edges)
+
+
+def test_cli_plan_writes_json_policies_and_mermaid(tmp_path: Path) -> None:
+    result = run_cli(
+        "plan",
+        "--stack",
+        "dev",
+        "--json",
+        str(tmp_path / "plan.json"),
+        "--policies-dir",
+        str(tmp_path / "policies"),
+        "--mermaid",
+        str(tmp_path / "plan.mmd"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "azure-native:apimanagement:ApiManagementService" in result.stdout
+    assert SECRET_MARK not in result.stdout
+    assert "[secret]" in result.stdout
+    document = json.loads((tmp_path / "plan.json").read_text())
+    assert {"resources", "outputs"} == set(document)
+    assert {"urn", "type", "name", "parent", "inputs", "outputs", "dependencies"} == set(
+        document["resources"][0]
+    )
+    written = sorted(p.name for p in (tmp_path / "policies").iterdir())
+    assert written == sorted(f"{name}.xml" for name in document["outputs"]["policies"])
+    for path in (tmp_path / "policies").iterdir():
+        ET.parse(path)
+    assert (tmp_path / "plan.mmd").read_text().startswith("flowchart LR")
+
+
+def test_cli_bad_config_exits_2_with_one_line_and_registers_nothing(tmp_path: Path) -> None:
+    stack_file = tmp_path / "Pulumi.bad.yaml"
+    text = (STACKS_DIR / "Pulumi.dev.yaml").read_text().replace("sku: Developer", "sku: Gold")
+    stack_file.write_text(text)
+    result = run_cli(
+        "plan", "--stack", "bad", "--config", str(stack_file), "--json", str(tmp_path / "p.json")
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "config error: apim-oauth:apim.sku: 'Gold' is not one of 'Developer', 'Basic', 'Standard', 'Premium', "
+        "'Consumption', 'Isolated', 'BasicV2', 'StandardV2', 'PremiumV2'"
+    ]
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_apim_managed_access_waits_on_the_identity_role() -> None:
+    plan = plan_of("dev")
+    [role] = custom(plan, "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment")
+    [service] = custom(plan, "azure-native:apimanagement:ApiManagementService")
+    assert role.inputs["roleId"] == "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+    assert role.inputs["principalObjectId"] == service.outputs["identity"]["principalId"]
+    [managed_product] = custom(plan, "azure-native:resources:Resource")
+    assert managed_product.inputs["properties"]["authenticationType"] == [
+        "application-token",
+        "subscription-key",
+    ]
+    assert role.urn in managed_product.dependencies
+    for client in custom(plan, "azure-native:apimanagement:ClientApplication"):
+        assert role.urn in ancestors_and_deps(plan, client)
+
+
+def test_removing_a_product_keeps_the_apis_other_products_use() -> None:
+    config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+    config["apim-oauth:products"] = [p for p in config["apim-oauth:products"] if p["name"] != "internal"]
+    config["apim-oauth:clients"] = [c for c in config["apim-oauth:clients"] if c["name"] != "ops-console"]
+    before = {r.inputs["apiId"] for r in custom(plan_of("dev"), "azure-native:apimanagement:Api")}
+    after = {r.inputs["apiId"] for r in custom(compute_plan("dev", config), "azure-native:apimanagement:Api")}
+    assert before == after == {"echo", "status", "inventory"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_policies_dir_holds_each_rendered_policy_of_the_stack(stack: str, tmp_path: Path) -> None:
+    from tools.__main__ import main
+
+    assert main(["plan", "--stack", stack, "--policies-dir", str(tmp_path)]) == 0
+    written = {p.stem: p.read_text() for p in tmp_path.glob("*.xml")}
+    assert written == plan_of(stack).outputs["policies"]
+    for xml in written.values():
+        assert ET.fromstring(xml).tag == "policies"
+
+
+def test_a_provider_signed_in_to_another_tenant_stops_before_any_resource() -> None:
+    import runpy
+
+    from apim_oauth.azure.clouds import CLOUDS
+    from tools.plan.engine import run_program
+
+    config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+    plan = Plan()
+    with pytest.raises(ValueError, match="signed in to tenant 00000000-0000-0000-0000-000000000001"):
+        run_program(
+            lambda: runpy.run_path(str(STACKS_DIR.parent / "__main__.py"), run_name="__main__") and None,
+            config=config,
+            tenant_id="00000000-0000-0000-0000-000000000001",
+            cloud=CLOUDS["global"],
+            plan=plan,
+        )
+    assert [r.type for r in plan.resources if r.custom] == []
+
+
+def test_validate_jwt_policies_do_not_wait_for_client_apps() -> None:
+    plan = plan_of("dev")
+    client_apps = {
+        r.urn
+        for r in plan.resources
+        if r.type == "azuread:index/application:Application" and "billing-daemon" in r.urn
+    }
+    assert client_apps
+    for policy in custom(plan, "azure-native:apimanagement:ProductPolicy"):
+        assert not client_apps & ancestors_and_deps(plan, policy), policy.name
+
+
+def test_cli_plan_creates_output_directories_and_reports_unwritable_ones(tmp_path: Path) -> None:
+    from tools.__main__ import main
+
+    nested = tmp_path / "a" / "b"
+    assert (
+        main(
+            [
+                "plan",
+                "--stack",
+                "dev",
+                "--json",
+                str(nested / "plan.json"),
+                "--mermaid",
+                str(nested / "g.mmd"),
+            ]
+        )
+        == 0
+    )
+    assert json.loads((nested / "plan.json").read_text())["outputs"]["cloud"] == "global"
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["plan", "--stack", "dev", "--json", str(blocker / "plan.json")]) == 2
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_api_needs_a_key_outside_its_open_product(stack: str) -> None:
+    # With subscriptionRequired off, an API whose products all take keys would take anonymous calls.
+    apis = custom(plan_of(stack), "azure-native:apimanagement:Api")
+    assert apis
+    assert all(api.inputs["subscriptionRequired"] is True for api in apis)
+
+
+def test_v1_product_audience_is_the_app_id_uri_a_v1_token_carries() -> None:
+    out = plan_of("china").outputs
+    assert out["products"]["partners"]["audience"] == out["backend"]["appIdUri"]
+    assert out["products"]["partners"]["audience"].startswith("api://")
+    dev = plan_of("dev").outputs
+    assert dev["products"]["portal"]["audience"] == dev["backend"]["clientId"]
