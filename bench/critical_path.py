@@ -218,14 +218,14 @@ def _by_type(nodes: Iterable[Node]) -> str:
 
 
 def dev_nodes() -> list[Node]:
-    from tools.plan.cli import STACKS_DIR, compute_plan, load_config
+    from tools.plan.program import STACKS_DIR, compute_plan, load_config
 
     return nodes_from_plan(compute_plan("dev", load_config(STACKS_DIR / "Pulumi.dev.yaml")).resources)
 
 
 def generated_nodes(products: int, clients: int) -> list[Node]:
     from bench.stackgen import generate
-    from tools.plan.cli import compute_plan, project_defaults
+    from tools.plan.program import compute_plan, project_defaults
 
     gc.disable()  # nothing is timed here; the collector only slows a big plan down
     try:

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 from bench.report import PROJECT_DIR, Section, Table, Target, render_section, run_json
 
 if TYPE_CHECKING:  # imported lazily at run time: the import is part of what is measured
-    from tools.plan.engine import RecordedResource
+    from tools.plan.model import RecordedResource
 
 SIZES: tuple[tuple[int, int], ...] = ((10, 30), (50, 150), (100, 300))
 RATIO_TARGET = 1.3
@@ -93,7 +93,7 @@ def _secret_to_output(value: Any) -> Any:
 
 
 def _alias(recorded: dict[str, Any]) -> Any:
-    """A recorded alias (`tools.plan.engine.RecordedAlias` as a dict) as the `pulumi.Alias` that sends it."""
+    """A recorded alias (`tools.plan.model.RecordedAlias` as a dict) as the `pulumi.Alias` that sends it."""
     import pulumi
 
     if recorded["urn"]:
@@ -216,8 +216,9 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     _ = (apimanagement.Api, resources.Resource)
     from apim_oauth.azure.clouds import CLOUDS
     from bench.stackgen import TENANT_ID, generate
-    from tools.plan.cli import compute_plan, project_defaults
-    from tools.plan.engine import Plan, run_program
+    from tools.plan.engine import run_program
+    from tools.plan.model import Plan
+    from tools.plan.program import compute_plan, project_defaults
 
     config = {**project_defaults(), **generate(args.products, args.clients, name=STACK)}
     if args.no_alias_urns:

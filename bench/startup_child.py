@@ -47,7 +47,7 @@ def main() -> int:
 
     engine.RecordingMonitor.RegisterResource = stamped_register  # pyright: ignore[reportAttributeAccessIssue]
     engine.OfflineMocks.call = recorded_call  # pyright: ignore[reportAttributeAccessIssue]
-    engine.run_program = stamped_run_program  # tools.plan.cli imports it by name, after this
+    engine.run_program = stamped_run_program  # tools.plan.program imports it by name, after this
 
     from tools.__main__ import main as tools_main
 

@@ -31,8 +31,10 @@ from apim_oauth.config.settings import (
     ProductSettings,
     parse,
 )
-from tools.plan.cli import PROGRAM, PROJECT_DIR, STACKS_DIR, load_config
-from tools.plan.engine import DEPLOYER_OBJECT_ID, OfflineMocks, Plan, RecordedResource, is_secret, run_program
+from tools.plan.engine import run_program
+from tools.plan.mocks import DEPLOYER_OBJECT_ID, OfflineMocks
+from tools.plan.model import Plan, RecordedResource, is_secret
+from tools.plan.program import PROGRAM, PROJECT_DIR, STACKS_DIR, load_config
 
 TENANT_ID = "3c1f6c0e-5b7a-4d2e-9f10-2a4b6c8d0e12"
 APPLICATION_ADMINISTRATOR = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"

@@ -41,7 +41,7 @@ from apim_oauth.config.settings import (
     SecretSlot,
 )
 from tools.plan import engine
-from tools.plan.engine import Plan, RecordedResource
+from tools.plan.model import SECRET, Plan, RecordedResource, is_secret, sanitized
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 OWNER = "0e2d7a1c-5b3f-4c8e-9d6a-1f2e3d4c5b6a"
@@ -188,7 +188,7 @@ def only(resources: list[RecordedResource]) -> RecordedResource:
 
 def unwrap(value: Any) -> Any:
     """The plain value inside an rpc-wrapped secret."""
-    assert engine.is_secret(value)
+    assert is_secret(value)
     return value["value"]
 
 
@@ -520,7 +520,7 @@ def test_client_secret_is_the_active_slot_and_stays_secret() -> None:
     values = {end: unwrap(p.outputs["value"]) for end, p in by_end.items()}
 
     exported = plan.outputs["billing.secret"]
-    assert engine.is_secret(exported)
+    assert is_secret(exported)
     # The newest slot (green, rotated 2026-11-01) is the one callers use.
     assert unwrap(exported) == values["2027-04-30T00:00:00Z"]
     secret = built.clients["billing"].client_secret
@@ -528,13 +528,11 @@ def test_client_secret_is_the_active_slot_and_stays_secret() -> None:
     assert _sync_await(secret.is_secret()) is True
 
     printed = json.dumps(
-        engine.sanitized(
-            {"resources": [dataclasses.asdict(r) for r in plan.resources], "outputs": plan.outputs}
-        )
+        sanitized({"resources": [dataclasses.asdict(r) for r in plan.resources], "outputs": plan.outputs})
     )
     for value in values.values():
         assert value not in printed
-    assert engine.SECRET in printed
+    assert SECRET in printed
 
 
 def test_no_secret_configured_means_no_password_and_no_secret_output() -> None:
@@ -576,12 +574,12 @@ def other_year(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _secret_inputs(plan: Plan) -> dict[str, dict[str, Any]]:
-    return {p.urn: engine.sanitized(p.inputs) for p in plan.of_type(PASSWORD)}
+    return {p.urn: sanitized(p.inputs) for p in plan.of_type(PASSWORD)}
 
 
 def _by_urn(plan: Plan) -> dict[str, Any]:
     # Registration order depends on when outputs resolve; what matters is each resource's content.
-    return {r.urn: engine.sanitized(dataclasses.asdict(r)) for r in plan.resources}
+    return {r.urn: sanitized(dataclasses.asdict(r)) for r in plan.resources}
 
 
 def test_plan_is_identical_under_another_clock(request: pytest.FixtureRequest) -> None:

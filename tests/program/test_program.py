@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from tools.plan.cli import STACKS_DIR, compute_plan, load_config, mermaid, plan_json
-from tools.plan.engine import Plan, RecordedResource
+from tools.plan.mermaid import mermaid
+from tools.plan.model import Plan, RecordedResource
+from tools.plan.plan_json import plan_json
+from tools.plan.program import STACKS_DIR, compute_plan, load_config
 
 STACKS = sorted(
     p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml")
@@ -112,7 +114,7 @@ def test_no_secret_value_reaches_the_plan_json(stack: str) -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_client_secret_outputs_are_secret(stack: str) -> None:
-    from tools.plan.engine import is_secret
+    from tools.plan.model import is_secret
 
     for name, client in plan_of(stack).outputs["clients"].items():
         # The whole client entry or its secret field must be marked secret.

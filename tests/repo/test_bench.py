@@ -8,8 +8,8 @@ from pathlib import Path
 from apim_oauth.config.settings import parse
 from bench import critical_path, plan_scaling, stackgen, startup
 from bench.report import Section, Table, Target, render_results
-from tools.plan.cli import PROJECT_DIR, compute_plan, project_defaults
 from tools.plan.engine import run_program
+from tools.plan.program import PROJECT_DIR, compute_plan, project_defaults
 
 
 def generated(products: int = 4, clients: int = 12) -> dict[str, object]:

@@ -14,7 +14,8 @@ import pytest
 from apim_oauth.azure.clouds import CLOUDS
 from apim_oauth.config.reader import ConfigError
 from apim_oauth.config.settings import load_stack_file, parse
-from tools.plan.engine import Plan, run_program
+from tools.plan.engine import run_program
+from tools.plan.model import Plan
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEV = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml")

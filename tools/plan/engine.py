@@ -1,19 +1,14 @@
 """The offline engine: runs a Pulumi program in-process under the SDK's mocks and records it.
 
-Every ID and fabricated output is derived from the resource's type and name (uuid5), never from a
-random source or the clock, so the same configuration gives a byte-identical plan on any day. The
-`Mocks` interface does not see parents, dependencies or aliases; the mock monitor's
+The `Mocks` interface does not see parents, dependencies or aliases; the mock monitor's
 `RegisterResource` request does (reference, section 2), so a monitor subclass records them.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pulumi
@@ -26,35 +21,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from apim_oauth.azure.clouds import Cloud
-
-SECRET = "[secret]"
-_NAMESPACE = uuid.UUID("6f1f7c3e-2a8b-5d4e-9c0a-7b1e3d5f9a2c")
-OFFLINE_SUBSCRIPTION_ID = str(uuid.uuid5(_NAMESPACE, "subscription"))
-# The identity that runs `pulumi up`; the getClientConfig invokes answer with it.
-DEPLOYER_CLIENT_ID = str(uuid.uuid5(_NAMESPACE, "deployer-client"))
-DEPLOYER_OBJECT_ID = str(uuid.uuid5(_NAMESPACE, "deployer-object"))
-
-
-def stable_guid(*parts: str) -> str:
-    """A GUID that depends only on `parts`."""
-    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
-
-
-@dataclass(frozen=True)
-class RecordedAlias:
-    """One alias a resource declared, as the SDK sent it to the engine (an `alias_pb2.Alias`).
-
-    Either a full `urn`, or a spec whose empty fields mean "as the resource is now"; the
-    provider SDKs declare specs naming only an older `type` (one per API version).
-    """
-
-    urn: str = ""
-    name: str = ""
-    type: str = ""
-    stack: str = ""
-    project: str = ""
-    parent_urn: str = ""
-    no_parent: bool = False
+from tools.plan.mocks import OfflineMocks
+from tools.plan.model import Plan, RecordedAlias, RecordedResource
 
 
 def _alias(message: alias_pb2.Alias) -> RecordedAlias:
@@ -69,239 +37,6 @@ def _alias(message: alias_pb2.Alias) -> RecordedAlias:
         parent_urn=spec.parentUrn,
         no_parent=spec.noParent,
     )
-
-
-@dataclass
-class RecordedResource:
-    """One registered resource as the engine saw it."""
-
-    urn: str
-    type: str
-    name: str
-    parent: str | None
-    custom: bool
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    dependencies: list[str]
-    protect: bool = False
-    secret_outputs: frozenset[str] = frozenset()
-    aliases: tuple[RecordedAlias, ...] = ()
-    """What the resource declared it was once (in the order declared); not part of the plan JSON."""
-
-
-@dataclass
-class Plan:
-    """What a program would deploy: its resources, in registration order, and its stack outputs."""
-
-    resources: list[RecordedResource] = field(default_factory=list[RecordedResource])
-    outputs: dict[str, Any] = field(default_factory=dict[str, Any])
-    invokes: list[str] = field(default_factory=list[str])
-    """The token of each invoke the engine answered, in order; not part of the plan JSON."""
-
-    def of_type(self, type_: str) -> list[RecordedResource]:
-        return [r for r in self.resources if r.type == type_]
-
-    def by_urn(self) -> dict[str, RecordedResource]:
-        return {r.urn: r for r in self.resources}
-
-
-def is_secret(value: Any) -> bool:
-    return rpc.is_rpc_secret(value)
-
-
-def _sanitize(value: Any) -> Any:
-    """Plain JSON data, with every secret replaced by the `[secret]` marker."""
-    if rpc.is_rpc_secret(value):
-        return SECRET
-    if isinstance(value, pulumi.Resource):
-        return "[resource]"
-    if isinstance(value, Mapping):
-        return {str(k): _sanitize(v) for k, v in value.items() if not str(k).startswith("__")}  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
-    if isinstance(value, list | tuple):
-        return [_sanitize(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-class OfflineMocks(pulumi.runtime.Mocks):
-    """Deterministic IDs and outputs; answers the invokes the program makes."""
-
-    def __init__(self, *, tenant_id: str, cloud: Cloud) -> None:
-        self.tenant_id = tenant_id
-        self.cloud = cloud
-        self.calls: list[str] = []
-        """The token of each invoke answered, in order."""
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        fabricate = _FABRICATORS.get(args.typ)
-        inputs = cast("dict[str, Any]", args.inputs)  # pyright: ignore[reportUnknownMemberType]
-        outputs: dict[str, Any] = dict(inputs)
-        # Mocks do no auto-naming: without a name, `resource.name` would resolve to None.
-        if args.typ.startswith("azure-native:"):
-            outputs["name"] = azure_name(args.typ, args.name, inputs)
-        else:
-            outputs.setdefault("name", args.name)
-        if fabricate is not None:
-            outputs.update(fabricate(self, args.name, inputs))
-        resource_id = outputs.pop("__id", None) or _arm_like_id(args.typ, args.name, inputs)
-        return resource_id, outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        result = self._answer(args)
-        self.calls.append(args.token)
-        return result
-
-    def _answer(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        if args.token in (
-            "azuread:index/getClientConfig:getClientConfig",
-            "azure-native:authorization:getClientConfig",
-        ):
-            config = {
-                "clientId": DEPLOYER_CLIENT_ID,
-                "objectId": DEPLOYER_OBJECT_ID,
-                "tenantId": self.tenant_id,
-                "subscriptionId": OFFLINE_SUBSCRIPTION_ID,
-            }
-            # The SDK wants a list of failures here, not None (reference 2: mock gotchas).
-            return config, []
-        if args.token == "azure-native:apimanagement:listClientApplicationSecrets":
-            call_args = cast("dict[str, Any]", args.args)  # pyright: ignore[reportUnknownMemberType]
-            key = str(call_args.get("clientApplicationId", ""))
-            return {"entra": {"clientSecret": _fake_secret("apim-client", key), "expiresAt": "offline"}}, []
-        raise NotImplementedError(f"the offline engine does not answer the invoke {args.token}")
-
-
-def _fake_secret(*parts: str) -> str:
-    return "offline-" + hashlib.sha256("/".join(parts).encode()).hexdigest()[:32]
-
-
-# azure-native type -> (input that names the Azure resource, ARM path below the resource group).
-_APIM = "providers/Microsoft.ApiManagement/service/{serviceName}"
-_ARM_PATHS: dict[str, tuple[str, str]] = {
-    "azure-native:apimanagement:ApiManagementService": (
-        "serviceName",
-        "providers/Microsoft.ApiManagement/service/{name}",
-    ),
-    "azure-native:apimanagement:Api": ("apiId", _APIM + "/apis/{name}"),
-    "azure-native:apimanagement:ApiPolicy": ("policyId", _APIM + "/apis/{apiId}/policies/{name}"),
-    "azure-native:apimanagement:ApiOperationPolicy": (
-        "policyId",
-        _APIM + "/apis/{apiId}/operations/{operationId}/policies/{name}",
-    ),
-    "azure-native:apimanagement:Product": ("productId", _APIM + "/products/{name}"),
-    "azure-native:apimanagement:ProductPolicy": ("policyId", _APIM + "/products/{productId}/policies/{name}"),
-    "azure-native:apimanagement:ProductApiLink": (
-        "productApiLinkId",
-        _APIM + "/products/{productId}/apiLinks/{name}",
-    ),
-    "azure-native:apimanagement:User": ("userId", _APIM + "/users/{name}"),
-    "azure-native:apimanagement:ClientApplication": (
-        "clientApplicationId",
-        _APIM + "/clientApplications/{name}",
-    ),
-    "azure-native:apimanagement:ClientApplicationProductLink": (
-        "clientApplicationProductLinkId",
-        _APIM + "/clientApplications/{clientApplicationId}/productLinks/{name}",
-    ),
-    "azure-native:resources:Resource": (
-        "resourceName",
-        "providers/{resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{name}",
-    ),
-}
-
-
-def azure_name(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
-    """The name Azure gives the resource: its name input, else the Pulumi name (no auto-naming offline)."""
-    if type_ == "azure-native:resources:ResourceGroup":
-        return str(inputs.get("resourceGroupName") or name)
-    key = _ARM_PATHS.get(type_, ("", ""))[0]
-    return str(inputs.get(key) or name)
-
-
-def _arm_like_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
-    if not type_.startswith("azure-native:"):
-        return stable_guid(type_, name)
-    subscription = f"/subscriptions/{OFFLINE_SUBSCRIPTION_ID}"
-    own_name = azure_name(type_, name, inputs)
-    if type_ == "azure-native:resources:ResourceGroup":
-        return f"{subscription}/resourceGroups/{own_name}"
-    template = _ARM_PATHS.get(type_, ("", "providers/{type}/{name}"))[1]
-    values = {k: str(v) for k, v in inputs.items() if isinstance(v, str)}
-    values.update(name=own_name, type=type_.split(":", 1)[1])
-    path = template.format_map(_Default(values))
-    return f"{subscription}/resourceGroups/{inputs.get('resourceGroupName') or 'unknown'}/{path}"
-
-
-class _Default(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return f"{{{key}}}"
-
-
-def _application(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    del m
-    roles = cast("list[dict[str, Any]]", inputs.get("appRoles") or [])
-    api = cast("dict[str, Any]", inputs.get("api") or {})
-    scopes = cast("list[dict[str, Any]]", api.get("oauth2PermissionScopes") or [])
-    client_id = stable_guid("client-id", name)
-    return {
-        "__id": f"/applications/{stable_guid('object-id', name)}",
-        "clientId": client_id,
-        "objectId": stable_guid("object-id", name),
-        "appRoleIds": {r["value"]: r["id"] for r in roles if "value" in r},
-        "oauth2PermissionScopeIds": {s["value"]: s["id"] for s in scopes if "value" in s},
-    }
-
-
-def _service_principal(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    object_id = stable_guid("sp-object-id", name)
-    return {"__id": object_id, "objectId": object_id, "applicationTenantId": m.tenant_id}
-
-
-def _application_password(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    del m, inputs
-    key_id = stable_guid("key-id", name)
-    return {"keyId": key_id, "value": _fake_secret("password", name)}
-
-
-def _apim_service(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    service_name = str(inputs.get("serviceName") or name)
-    identity = dict(inputs.get("identity") or {})
-    if identity:
-        identity.update({"principalId": stable_guid("apim-principal", name), "tenantId": m.tenant_id})
-    return {"identity": identity, "gatewayUrl": m.cloud.gateway_url(service_name), "name": service_name}
-
-
-def _apim_client_application(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    return {"entraApplicationId": stable_guid("apim-client-app", name), "entraTenantId": m.tenant_id}
-
-
-def _generic_resource(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    # An APIM product with application-token access reports the Entra app APIM made for it.
-    del m
-    properties = dict(inputs.get("properties") or {})
-    if "application-token" in (properties.get("authenticationType") or []):
-        app_id = stable_guid("apim-product-app", name)
-        properties["application"] = {"entra": {"applicationId": app_id, "audience": app_id}}
-    return {"properties": properties}
-
-
-def _directory_role_assignment(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    del m, inputs
-    return {"__id": stable_guid("role-assignment", name)}
-
-
-_FABRICATORS: dict[str, Callable[[OfflineMocks, str, Mapping[str, Any]], dict[str, Any]]] = {
-    "azuread:index/application:Application": _application,
-    "azuread:index/servicePrincipal:ServicePrincipal": _service_principal,
-    "azuread:index/applicationPassword:ApplicationPassword": _application_password,
-    "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment": _directory_role_assignment,
-    "azure-native:apimanagement:ApiManagementService": _apim_service,
-    "azure-native:apimanagement:ClientApplication": _apim_client_application,
-    "azure-native:resources:Resource": _generic_resource,
-}
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -433,8 +168,3 @@ async def _resolve(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [await _resolve(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
     return value
-
-
-def sanitized(value: Any) -> Any:
-    """`value` as printable JSON data: secrets become `[secret]`."""
-    return _sanitize(value)

@@ -1,0 +1,82 @@
+"""What the offline engine records: each resource as registered, and the plan they make."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+
+SECRET = "[secret]"
+
+
+@dataclass(frozen=True)
+class RecordedAlias:
+    """One alias a resource declared, as the SDK sent it to the engine (an `alias_pb2.Alias`).
+
+    Either a full `urn`, or a spec whose empty fields mean "as the resource is now"; the
+    provider SDKs declare specs naming only an older `type` (one per API version).
+    """
+
+    urn: str = ""
+    name: str = ""
+    type: str = ""
+    stack: str = ""
+    project: str = ""
+    parent_urn: str = ""
+    no_parent: bool = False
+
+
+@dataclass
+class RecordedResource:
+    """One registered resource as the engine saw it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    dependencies: list[str]
+    protect: bool = False
+    secret_outputs: frozenset[str] = frozenset()
+    aliases: tuple[RecordedAlias, ...] = ()
+    """What the resource declared it was once (in the order declared); not part of the plan JSON."""
+
+
+@dataclass
+class Plan:
+    """What a program would deploy: its resources, in registration order, and its stack outputs."""
+
+    resources: list[RecordedResource] = field(default_factory=list[RecordedResource])
+    outputs: dict[str, Any] = field(default_factory=dict[str, Any])
+    invokes: list[str] = field(default_factory=list[str])
+    """The token of each invoke the engine answered, in order; not part of the plan JSON."""
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.resources}
+
+
+def is_secret(value: Any) -> bool:
+    return rpc.is_rpc_secret(value)
+
+
+def sanitized(value: Any) -> Any:
+    """`value` as printable JSON data: secrets become `[secret]`."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, pulumi.Resource):
+        return "[resource]"
+    if isinstance(value, Mapping):
+        return {str(k): sanitized(v) for k, v in value.items() if not str(k).startswith("__")}  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+    if isinstance(value, list | tuple):
+        return [sanitized(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

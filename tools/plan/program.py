@@ -1,0 +1,55 @@
+"""The program a plan runs: `__main__.py` with a stack file's configuration, under the offline engine."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from apim_oauth.config.settings import NAMESPACE, load_stack_file, parse
+from tools.plan.engine import run_program
+from tools.plan.model import SECRET, Plan
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROGRAM = PROJECT_DIR / "__main__.py"
+STACKS_DIR = PROJECT_DIR / "stacks"
+
+
+def project_defaults() -> dict[str, Any]:
+    """Defaults of the typed config keys declared in Pulumi.yaml, as namespaced keys."""
+    project = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text(encoding="utf-8"))
+    declared: Mapping[str, Any] = project.get("config") or {}
+    return {
+        (key if ":" in key else f"{NAMESPACE}:{key}"): spec["default"]
+        for key, spec in declared.items()
+        if isinstance(spec, dict) and "default" in spec
+    }
+
+
+def load_config(stack_file: Path) -> dict[str, Any]:
+    """The config the engine would hand the program: project defaults, then the stack file."""
+    config = {**project_defaults(), **load_stack_file(stack_file)}
+    # Encrypted values cannot be read offline; none of ours are secret, so show them as such.
+    return {k: (SECRET if isinstance(v, dict) and "secure" in v else v) for k, v in config.items()}
+
+
+def compute_plan(stack: str, config: Mapping[str, Any]) -> Plan:
+    """Run the real program under the offline engine; raises ConfigError before registering anything."""
+    settings = parse(config, base_dir=PROJECT_DIR)
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.insert(0, str(PROJECT_DIR))
+
+    def program() -> None:
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+
+    return run_program(
+        program,
+        config=config,
+        tenant_id=settings.tenant_id,
+        cloud=settings.cloud,
+        stack=stack,
+    )
