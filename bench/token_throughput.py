@@ -58,12 +58,8 @@ class Setup:
 
 def setup(count: int) -> Setup:
     from apim_oauth.azure.clouds import CLOUDS
-    from apim_oauth.policies.rendering import (
-        ClaimRequirement,
-        JwtPolicy,
-        audiences_for,
-        render_policy_document,
-    )
+    from apim_oauth.policies.model import ClaimRequirement, JwtPolicy, audiences_for
+    from apim_oauth.policies.rendering import render_policy_document
     from tools.check_token.evaluator import evaluate, parse_policy
     from tools.check_token.metadata import MetadataProvider
 

@@ -23,13 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from apim_oauth.azure.clouds import CLOUDS, CloudName, TokenVersion
-from apim_oauth.policies.rendering import (
-    AzureAdTokenPolicy,
-    ClaimRequirement,
-    JwtPolicy,
-    audiences_for,
-    render_policy_document,
-)
+from apim_oauth.policies.model import AzureAdTokenPolicy, ClaimRequirement, JwtPolicy, audiences_for
+from apim_oauth.policies.rendering import render_policy_document
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 OTHER_TENANT = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
@@ -193,7 +188,9 @@ def jwt_policy_xml(
     subscription_key_alternative: bool = False,
     clock_skew_seconds: int = 60,
 ) -> str:
-    return render_policy_document(
+    """`subscription_key_alternative`: the validator inside `<choose><when>`, as in a hand-written
+    policy that accepts a subscription key or a token (the renderer emits no such policy)."""
+    document = render_policy_document(
         JwtPolicy(
             cloud=CLOUDS[cloud],
             tenant_id=TENANT,
@@ -202,7 +199,14 @@ def jwt_policy_xml(
             required_claims=claims,
             clock_skew_seconds=clock_skew_seconds,
         ),
-        subscription_key_alternative=subscription_key_alternative,
+    )
+    if not subscription_key_alternative:
+        return document
+    validator = document.index("<validate-jwt ")
+    end = document.index("</validate-jwt>") + len("</validate-jwt>")
+    return (
+        f'{document[:validator]}<choose><when condition="@(context.Subscription == null)">'
+        f"{document[validator:end]}</when></choose>{document[end:]}"
     )
 
 

@@ -1,13 +1,14 @@
-"""Which token policy each product, API and operation gets: settings -> policy specs (pure)."""
+"""Which token policy each product, API and operation gets: configuration -> policy model (pure)."""
 
 from __future__ import annotations
 
 from apim_oauth.azure.clouds import Cloud, TokenVersion
 from apim_oauth.config.settings import TokenRequirements
-from apim_oauth.policies.rendering import (
+from apim_oauth.policies.model import (
     AzureAdTokenPolicy,
     ClaimRequirement,
     JwtPolicy,
+    TokenPolicy,
     audiences_for,
 )
 
@@ -21,18 +22,14 @@ def token_policy(
     audience_client_id: str,
     audience_app_id_uri: str,
     client_application_ids: tuple[str, ...] = (),
-) -> JwtPolicy | AzureAdTokenPolicy:
+) -> TokenPolicy:
     """The validator that admits exactly the tokens `requirements` describe, for the app whose
     client ID and App ID URI are given (the `aud` a token for it carries)."""
     claims: list[ClaimRequirement] = []
     if requirements.roles:
-        # `roles` is a JSON array in the token: each element is a value, no separator (reference 3).
-        claims.append(ClaimRequirement("roles", requirements.roles, match=requirements.roles_match))
+        claims.append(ClaimRequirement.roles(requirements.roles, match=requirements.roles_match))
     if requirements.scopes:
-        # `scp` is one space-separated string.
-        claims.append(
-            ClaimRequirement("scp", requirements.scopes, match=requirements.scopes_match, separator=" ")
-        )
+        claims.append(ClaimRequirement.scopes(requirements.scopes, match=requirements.scopes_match))
     audiences = audiences_for(token_version, audience_client_id, audience_app_id_uri)
     if requirements.validator == "validate-azure-ad-token":
         return AzureAdTokenPolicy(

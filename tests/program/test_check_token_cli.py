@@ -310,7 +310,7 @@ def test_command_reads_the_tenants_metadata_from_files_for_a_tenant_url(tmp_path
 def test_a_chain_of_policies_must_all_accept_and_stops_at_the_first_rejection(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from apim_oauth.policies.rendering import ClaimRequirement
+    from apim_oauth.policies.model import ClaimRequirement
 
     # The operation demands a scope the product does not: a token can pass one and fail the other.
     operation = tmp_path / "api-echo-postEcho.xml"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from jwt.algorithms import HMACAlgorithm, RSAAlgorithm
 
 from apim_oauth.azure.clouds import CLOUDS
-from apim_oauth.policies.rendering import ClaimRequirement
+from apim_oauth.policies.model import ClaimRequirement
 from tests.token_fixtures import (
     APP_ID_URI,
     BACKEND_ID,
