@@ -63,7 +63,7 @@ def main() -> int:
     )
     others = sorted(
         m
-        for m in ("jwt", "cryptography", "tools.check_token.cli", "tools.check_token.evaluator")
+        for m in ("jwt", "cryptography", "tools.check_token.cli", "tools.check_token.evaluation")
         if m in sys.modules
     )
     print(

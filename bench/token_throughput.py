@@ -60,8 +60,9 @@ def setup(count: int) -> Setup:
     from apim_oauth.azure.clouds import CLOUDS
     from apim_oauth.policies.model import ClaimRequirement, JwtPolicy, audiences_for
     from apim_oauth.policies.rendering import render_policy_document
-    from tools.check_token.evaluator import evaluate, parse_policy
+    from tools.check_token.evaluation import evaluate
     from tools.check_token.metadata import MetadataProvider
+    from tools.check_token.policy_xml import parse_policy
 
     cloud = CLOUDS["global"]
     issuer = cloud.issuer(TENANT, 2)
@@ -237,7 +238,7 @@ def diagnose(s: Setup) -> tuple[Table, list[str]]:
         f"{', '.join(callers) or 'the evaluator'}: the token is read once unverified and once more to verify the "
         "signature, and each read checks every character of each segment in a Python generator "
         "(`jwt/api_jws.py` `_decode_base64url_segment`), which costs more than the RSA verification itself.",
-        "Fix (tools/token_evaluator.py, not changed here): read the token once, with the evaluator's own checks, "
+        "Fix (tools/check_token/jws.py, not changed here): read the token once, with the evaluator's own checks, "
         "which already run at C speed (`_BASE64URL.fullmatch` per segment, plus a canonical re-encode compare and "
         "pyjwt's `kid`/`crit` header rules) instead of pyjwt's `_load`, and verify with pyjwt's algorithm object as "
         "`PyJWS._verify_signature` does (`get_algorithm_by_name`, `prepare_key`, `check_key_length` for the weak-key "
@@ -267,7 +268,7 @@ def run(tokens: int = 1000, rounds: int = 5) -> Section:
         ("check", "tokens/s (best round)", "tokens/s (median)", "µs/token (best)"),
         (
             (
-                "project evaluator (`tools.check_token.evaluator.evaluate`)",
+                "project evaluator (`tools.check_token.evaluation.evaluate`)",
                 f"{best_mine:,.0f}",
                 f"{statistics.median(mine_rates):,.0f}",
                 f"{1e6 / best_mine:.0f}",

@@ -11,7 +11,7 @@ import base64
 import functools
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -266,7 +266,7 @@ class MetadataServer:
 
 
 @contextmanager
-def metadata_server() -> Iterator[MetadataServer]:
+def metadata_server() -> Generator[MetadataServer]:
     state = MetadataServer()
     stop = threading.Event()
 

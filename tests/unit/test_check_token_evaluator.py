@@ -43,26 +43,22 @@ from tests.token_fixtures import (
     sign_payload,
     user_claims,
 )
-from tools.check_token.evaluator import (
-    MAX_TOKEN_CHARS,
-    EvaluationError,
-    Policy,
-    PolicyError,
-    ValidateAzureAdToken,
-    ValidateJwt,
-    Verdict,
-    describe_issuer,
-    evaluate,
-    parse_policy,
-)
+from tools.check_token.evaluation import evaluate
+from tools.check_token.issuers import describe_issuer
+from tools.check_token.jws import MAX_TOKEN_CHARS
 from tools.check_token.metadata import MetadataProvider
+from tools.check_token.policy import Policy, PolicyError, ValidateAzureAdToken, ValidateJwt
+from tools.check_token.policy_xml import parse_policy
+from tools.check_token.verdict import EvaluationError, Verdict
 
 V2_ROLE_POLICY = parse_policy(jwt_policy_xml(2))
 V2_SCOPE_POLICY = parse_policy(jwt_policy_xml(2, claims=(ClaimRequirement.scopes([SCOPE]),)))
 V1_ROLE_POLICY = parse_policy(jwt_policy_xml(1))
 
 
-def check(token: str, policy: Policy | str = V2_ROLE_POLICY, now: float = NOW, **metadata: bytes) -> Verdict:
+def check(
+    token: str, policy: Policy | str = V2_ROLE_POLICY, now: float = NOW, /, **metadata: bytes
+) -> Verdict:
     """Evaluate with Entra's metadata served from memory; the network is never touched."""
     parsed = parse_policy(policy) if isinstance(policy, str) else policy
     served = {**entra_metadata(), **entra_metadata(OTHER_TENANT), **metadata}

@@ -25,7 +25,7 @@ from tests.token_fixtures import (
     no_network,
     sign,
 )
-from tools.check_token.evaluator import evaluate, parse_policy
+from tools.check_token.evaluation import evaluate
 from tools.check_token.metadata import (
     MAX_DOCUMENT_BYTES,
     MetadataError,
@@ -34,6 +34,7 @@ from tools.check_token.metadata import (
     parse_override,
     url_problem,
 )
+from tools.check_token.policy_xml import parse_policy
 
 DISCOVERY_PATH = f"/{TENANT}/v2.0/.well-known/openid-configuration"
 KEYS_PATH = f"/{TENANT}/discovery/v2.0/keys"

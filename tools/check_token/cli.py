@@ -1,5 +1,5 @@
 """`python -m tools check-token`: would the gateway accept this token, and if not, why (contract:
-shared/design.md). Arguments, files and output only; the checking is `tools.check_token.evaluator`.
+shared/design.md). Arguments, files and output only; the checking is `tools.check_token.evaluation`.
 
 Exit 0 accepted, 1 rejected, 2 bad arguments or unreadable input (policy, token file, metadata).
 The token itself is never printed: only what it says (issuer, audience, caller, claims).
@@ -14,22 +14,17 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from tools.check_token.evaluator import (
-    MAX_POLICY_BYTES,
-    MAX_TOKEN_CHARS,
-    EvaluationError,
-    Policy,
-    PolicyError,
-    Verdict,
-    evaluate,
-    parse_policy,
-)
+from tools.check_token.evaluation import evaluate
+from tools.check_token.jws import MAX_TOKEN_CHARS
 from tools.check_token.metadata import (
     DEFAULT_TIMEOUT_SECONDS,
     MetadataError,
     MetadataProvider,
     parse_override,
 )
+from tools.check_token.policy import MAX_POLICY_BYTES, Policy, PolicyError
+from tools.check_token.policy_xml import parse_policy
+from tools.check_token.verdict import EvaluationError, Verdict
 
 EXIT_ACCEPTED, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 MAX_OVERRIDE_BYTES = 1024 * 1024
