@@ -29,6 +29,12 @@ class Cloud:
     """Value of the azure-native provider's `environment` setting for this cloud."""
     apim_gateway_suffix: str
     """DNS suffix of an APIM gateway (`https://{name}.{suffix}`)."""
+    apim_developer_portal_suffix: str
+    """DNS suffix of the managed developer portal (`https://{name}.{suffix}`).
+
+    Global: `developer.azure-api.net` (Azure/api-management-developer-portal `src/config.runtime.json`;
+    azure-docs `developer-portal-deprecated-migration.md`). US Government and China: found only in
+    third-party code (unsure); a configured custom portal host overrides it."""
 
     def issuer(self, tenant_id: str, version: TokenVersion) -> str:
         """The `iss` claim Entra puts in an access token of `version` for `tenant_id`."""
@@ -52,6 +58,14 @@ class Cloud:
         """Where a client asks for a token (v2 endpoint; client credentials and auth code)."""
         return f"https://{self.login_host}/{tenant_id}/oauth2/v2.0/token"
 
+    def authorize_endpoint(self, tenant_id: str) -> str:
+        """Where a user is sent to sign in and consent (v2 endpoint; authorization code, with or without PKCE).
+
+        The APIM how-to recommends the v2 endpoints for the test console (azure-docs
+        `api-management-howto-oauth2.md`, 2024-04-01); same path in every cloud (entra-docs
+        `authentication-national-cloud.md`)."""
+        return f"https://{self.login_host}/{tenant_id}/oauth2/v2.0/authorize"
+
     def gateway_url(self, service_name: str) -> str:
         """The default gateway URL of an APIM service named `service_name`."""
         return f"https://{service_name}.{self.apim_gateway_suffix}"
@@ -66,6 +80,7 @@ CLOUDS: dict[CloudName, Cloud] = {
         azuread_environment="global",
         azure_native_environment="public",
         apim_gateway_suffix="azure-api.net",
+        apim_developer_portal_suffix="developer.azure-api.net",
     ),
     "usgovernment": Cloud(
         name="usgovernment",
@@ -75,6 +90,7 @@ CLOUDS: dict[CloudName, Cloud] = {
         azuread_environment="usgovernment",
         azure_native_environment="usgovernment",
         apim_gateway_suffix="azure-api.us",
+        apim_developer_portal_suffix="developer.azure-api.us",  # unsure: third-party only
     ),
     "china": Cloud(
         name="china",
@@ -84,6 +100,7 @@ CLOUDS: dict[CloudName, Cloud] = {
         azuread_environment="china",
         azure_native_environment="china",
         apim_gateway_suffix="azure-api.cn",
+        apim_developer_portal_suffix="developer.azure-api.cn",  # unsure: third-party only
     ),
 }
 
