@@ -1,26 +1,37 @@
-# The README's two commands (contract): `make plan` and `make test`. Each creates the virtualenv and
-# installs what it needs, so they work on a fresh machine with only Python.
+# The README's two commands (contract): `make plan` and `make test`. Each creates venv/ and installs
+# exactly the set locked in uv.lock (tools/install.py: uv, bootstrapped into .tools/uv if need be;
+# plain pip from the exported lock with PIP=1 or when uv cannot be had), so both work on a fresh
+# machine with only Python 3.11 and make.
 PYTHON ?= python3
+STACK ?= dev
+# Non-empty: install with pip instead of uv.
+PIP ?=
+# Non-empty: also run the tests marked slow (fresh clones, the pip fallback, README commands). CI
+# sets CI=true, so CI runs them all.
+SLOW ?= $(CI)
 VENV := venv
 BIN := $(VENV)/bin
+INSTALL := $(PYTHON) tools/install.py --python $(PYTHON) $(if $(PIP),--pip)
+PYTEST_SELECT := $(if $(SLOW),,-m "not slow")
 
-.PHONY: plan test lint types unit bench clean
+.PHONY: plan test test-all lint types unit bench lock clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+$(VENV)/.runtime: pyproject.toml uv.lock
+	$(INSTALL) runtime
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: pyproject.toml uv.lock
+	$(INSTALL) dev
 	touch $@ $(VENV)/.runtime
 
 plan: $(VENV)/.runtime
-	$(BIN)/python -m tools plan --stack dev
+	$(BIN)/python -m tools plan --stack $(STACK)
 
 test: lint types unit
+
+# Everything CI runs, slow tests included.
+test-all:
+	$(MAKE) test SLOW=1
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -30,10 +41,14 @@ types: $(VENV)/.dev
 	$(BIN)/pyright
 
 unit: $(VENV)/.dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_SELECT)
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
+# After editing the dependencies in pyproject.toml: re-lock, and export the lock for the pip fallback.
+lock:
+	$(INSTALL) lock
+
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) .tools

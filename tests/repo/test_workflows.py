@@ -7,15 +7,20 @@ then prod behind its environment, on push to main. Both authenticate to Azure by
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 import yaml
+
+from tools import install
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
@@ -227,14 +232,79 @@ def _commands(workflow: Workflow) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def test_preview_previews_every_stack_and_posts_the_diff_on_the_pull_request() -> None:
+def _stack_list_step() -> tuple[str, Step]:
+    """The preview workflow's job that lists the stacks, and its step that writes the list."""
+    jobs = _jobs(_load(PREVIEW))
+    (job,) = _pulumi_jobs(_load(PREVIEW)).values()
+    matrix = str(job["strategy"]["matrix"]["stack"])
+    found = re.fullmatch(r"\$\{\{ fromJSON\(needs\.([\w-]+)\.outputs\.(\w+)\) \}\}", matrix)
+    assert found, f"the preview matrix is not read from a job's output: {matrix}"
+    lister, output = found.groups()
+    assert lister in _needs(job)
+    step_id = re.fullmatch(
+        rf"\$\{{\{{ steps\.([\w-]+)\.outputs\.{output} \}}\}}", str(jobs[lister]["outputs"][output])
+    )
+    assert step_id, jobs[lister]["outputs"]
+    (step,) = [s for s in _steps(jobs[lister]) if s.get("id") == step_id.group(1)]
+    return output, step
+
+
+def discovered_stacks(project: Path) -> list[str]:
+    """The stack matrix the preview workflow would compute for a checkout at `project`: the listing
+    step's script, run as GitHub runs it (`bash -e`), with its GITHUB_OUTPUT read back."""
+    output, step = _stack_list_step()
+    github_output = project / "github-output.txt"
+    github_output.write_text("", encoding="utf-8")
+    done = subprocess.run(
+        ["bash", "-e", "-c", str(step["run"])],
+        cwd=project,
+        env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(github_output)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    values = dict(line.split("=", 1) for line in github_output.read_text(encoding="utf-8").splitlines())
+    stacks: object = json.loads(values[output])
+    assert isinstance(stacks, list)
+    return [str(s) for s in cast(list[object], stacks)]
+
+
+def _copy_for_discovery(destination: Path) -> Path:
+    """What the listing job has after checkout: here only the stack files and the listing script."""
+    shutil.copytree(ROOT / "stacks", destination / "stacks")
+    (destination / "tools").mkdir()
+    shutil.copy2(ROOT / "tools" / "stacks.py", destination / "tools" / "stacks.py")
+    return destination
+
+
+def test_preview_previews_every_stack_file(tmp_path: Path) -> None:
+    stack_files = {
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml")
+    }
+    assert stack_files >= STACKS
+    assert sorted(discovered_stacks(_copy_for_discovery(tmp_path))) == sorted(stack_files)
+
+
+def test_a_new_stack_file_is_previewed_with_no_other_edit(tmp_path: Path) -> None:
+    project = _copy_for_discovery(tmp_path)
+    shutil.copy2(project / "stacks" / "Pulumi.prod.yaml", project / "stacks" / "Pulumi.shop.yaml")
+    assert "shop" in discovered_stacks(project)
+
+
+def test_a_stack_file_name_pulumi_would_refuse_stops_the_listing(tmp_path: Path) -> None:
+    project = _copy_for_discovery(tmp_path)
+    (project / "stacks" / "Pulumi.a b.yaml").write_text("config: {}\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="not a valid stack name"):
+        discovered_stacks(project)
+
+
+def test_preview_posts_each_stacks_diff_on_the_pull_request() -> None:
     workflow = _load(PREVIEW)
     jobs = _pulumi_jobs(workflow)
     assert len(jobs) == 1
     (job,) = jobs.values()
-    stacks = set(job["strategy"]["matrix"]["stack"])
-    stack_files = {p.name.split(".")[1] for p in (ROOT / "stacks").glob("Pulumi.*.yaml")}
-    assert stacks == STACKS | stack_files
     assert job["strategy"].get("fail-fast") is False, "one failing stack must not hide the others"
     (step,) = _pulumi_steps(job)
     assert step["with"]["command"] == "preview"
@@ -292,13 +362,34 @@ def test_make_test_gates_every_pulumi_job() -> None:
             assert testers & _ancestors(jobs, name), f"{path.name}: {name} does not wait for make test"
 
 
-def test_pulumi_cli_matches_the_sdk_pinned_in_requirements() -> None:
-    match = re.search(r"^pulumi==(\S+)", (ROOT / "requirements.txt").read_text(encoding="utf-8"), re.M)
-    assert match, "requirements.txt does not pin pulumi"
+def test_pulumi_cli_matches_the_sdk_pinned_in_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pins = [d for d in project["project"]["dependencies"] if re.fullmatch(r"pulumi==\S+", d)]
+    assert pins, "pyproject.toml does not pin pulumi"
     for path in (PREVIEW, DEPLOY):
         for job in _pulumi_jobs(_load(path)).values():
             for step in _pulumi_steps(job):
-                assert str(step["with"]["pulumi-version"]) == match.group(1), path.name
+                assert f"pulumi=={step['with']['pulumi-version']}" == pins[0], path.name
+
+
+def test_every_install_is_the_lock_with_the_pinned_uv() -> None:
+    # The same locked set as `make test` on a developer's machine: uv of the version tools/install.py
+    # bootstraps, `uv sync --locked` (fails instead of re-resolving), or `make test` itself.
+    for path in (PREVIEW, DEPLOY):
+        for name, job in _jobs(_load(path)).items():
+            runs = [str(s.get("run", "")) for s in _steps(job)]
+            if not any("make test" in r or "uv " in r or "pip" in r for r in runs):
+                continue
+            setups = [s for s in _steps(job) if str(s.get("uses", "")).startswith("astral-sh/setup-uv@")]
+            assert [s["with"]["version"] for s in setups] == [install.UV_VERSION], f"{path.name}: {name}"
+            assert not any("pip" in r for r in runs), f"{path.name}: {name} installs with pip"
+            for command in (r for r in runs if r.startswith("uv sync")):
+                assert "--locked" in command.split(), f"{path.name}: {name}: {command}"
+        for job in _pulumi_jobs(_load(path)).values():
+            # The language host's `uv run` syncs too: locked, and without the test tools.
+            for step in _pulumi_steps(job):
+                assert step["env"]["UV_LOCKED"] == "1"
+                assert step["env"]["UV_NO_DEV"] == "1"
 
 
 def test_python_is_311_everywhere() -> None:
