@@ -1,4 +1,4 @@
-"""`python -m tools <command>`: the offline plan and the token check (contract: shared/design.md)."""
+"""`python -m tools COMMAND`: apim-oauth's offline tools; no cloud, no Pulumi CLI, no sign-in."""
 
 from __future__ import annotations
 
@@ -15,10 +15,24 @@ COMMANDS = {
 }
 
 
+class _OneLinePerCommand(argparse.HelpFormatter):
+    """Each command and its purpose on one line: argparse sizes its help column without the indent it
+    gives the commands, so a long command name would push its purpose to the next line."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+        self._action_max_length = max(len(command) for command in COMMANDS) + 4
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     chosen = [c for c in COMMANDS if c in arguments[:1]] or list(COMMANDS)
-    parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools",
+        description="apim-oauth's offline tools: no cloud, no Pulumi CLI, no sign-in.",
+        epilog="`python -m tools COMMAND --help` explains a command's options, with examples and exit codes.",
+        formatter_class=_OneLinePerCommand,
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in chosen:
         module_name, help_text = COMMANDS[command]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -94,12 +95,10 @@ def _installed(project: Path) -> dict[str, str]:
 
 
 def _runtime_lock() -> dict[str, str]:
-    pins: dict[str, str] = {}
-    for line in install.EXPORTS["runtime"].read_text(encoding="utf-8").splitlines():
-        if line and not line[0].isspace() and not line.startswith("#") and "==" in line:
-            name, version = line.split(";")[0].strip().split("==")
-            pins[name.lower().replace("_", "-").replace(".", "-")] = version.strip()
-    return pins
+    text = install.EXPORTS["runtime"].read_text(encoding="utf-8")
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)", text, re.MULTILINE)
+    assert len(pins) > 20
+    return {name.lower().replace("_", "-").replace(".", "-"): version for name, version in pins}
 
 
 @pytest.mark.slow
