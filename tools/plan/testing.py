@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from apim_oauth.config.settings import NAMESPACE
-from tools.plan.program import STACKS_DIR, compute_plan, load_config
 from tools.plan.model import Plan, RecordedResource, sanitized
+from tools.plan.program import STACKS_DIR, compute_plan, load_config
 
 
 @dataclass
