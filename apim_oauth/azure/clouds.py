@@ -22,7 +22,6 @@ class Cloud:
     """Host of the Entra token and metadata endpoints."""
     v1_issuer_host: str
     """Host in the `iss` of v1.0 access tokens (differs from the login host)."""
-    graph_host: str
     azuread_environment: str
     """Value of the azuread provider's `environment` setting for this cloud."""
     azure_native_environment: str
@@ -76,7 +75,6 @@ CLOUDS: dict[CloudName, Cloud] = {
         name="global",
         login_host="login.microsoftonline.com",
         v1_issuer_host="sts.windows.net",
-        graph_host="graph.microsoft.com",
         azuread_environment="global",
         azure_native_environment="public",
         apim_gateway_suffix="azure-api.net",
@@ -86,7 +84,6 @@ CLOUDS: dict[CloudName, Cloud] = {
         name="usgovernment",
         login_host="login.microsoftonline.us",
         v1_issuer_host="sts.windows.net",
-        graph_host="graph.microsoft.us",
         azuread_environment="usgovernment",
         azure_native_environment="usgovernment",
         apim_gateway_suffix="azure-api.us",
@@ -96,15 +93,9 @@ CLOUDS: dict[CloudName, Cloud] = {
         name="china",
         login_host="login.partner.microsoftonline.cn",
         v1_issuer_host="sts.chinacloudapi.cn",
-        graph_host="microsoftgraph.chinacloudapi.cn",
         azuread_environment="china",
         azure_native_environment="china",
         apim_gateway_suffix="azure-api.cn",
         apim_developer_portal_suffix="developer.azure-api.cn",  # unsure: third-party only
     ),
 }
-
-
-def cloud_by_name(name: str) -> Cloud:
-    """The cloud called `name`; KeyError for an unknown one (settings reports it as config error)."""
-    return CLOUDS[name]  # type: ignore[index]

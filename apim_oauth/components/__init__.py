@@ -1,1 +1,1 @@
-"""Component resources and the pure helpers they share (settings, clouds, policy rendering)."""
+"""Pulumi components: `entra/` (the apps this program registers in Entra), `apim/` (the API Management side), and `deployment` (wires one stack)."""

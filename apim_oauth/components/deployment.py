@@ -8,7 +8,7 @@ service's children and the role assignment for its identity depend on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,19 +16,29 @@ import pulumi
 import pulumi_azuread as azuread
 
 from apim_oauth.components.apim.api import Api, ApiArgs
-from apim_oauth.components.apim.client_application import ApimClient, ApimClientArgs
-from apim_oauth.components.apim.product import Product, ProductArgs
-from apim_oauth.components.apim.service import ApimService, ApimServiceArgs
-from apim_oauth.components.entra.backend_api import BackendApi, BackendApiArgs
+from apim_oauth.components.apim.apim_managed_product import ApimManagedProduct, ApimManagedProductArgs
+from apim_oauth.components.apim.client_application import ClientApplication, ClientApplicationArgs
+from apim_oauth.components.apim.entra_app_product import EntraAppProduct, EntraAppProductArgs
+from apim_oauth.components.apim.service import ApimUser, Service, ServiceArgs
+from apim_oauth.components.entra.backend_api import AppRole, BackendApi, BackendApiArgs, Scope
 from apim_oauth.components.entra.client_app import (
     AppRoleGrant,
     ClientApp,
     ClientAppArgs,
+    ClientSecret,
     DelegatedGrant,
+    SecretSlot,
     grant_key,
 )
 from apim_oauth.components.entra.product_app import ProductApp, ProductAppArgs
-from apim_oauth.config.settings import ProductSettings, Settings, TokenRequirements, api_clients
+from apim_oauth.config.settings import (
+    ApimSettings,
+    BackendSettings,
+    ClientSettings,
+    Settings,
+    TokenRequirements,
+    api_clients,
+)
 from apim_oauth.policies.rendering import render_policy_document
 from apim_oauth.policies.selection import token_policy
 
@@ -71,12 +81,19 @@ class Deployment(pulumi.ComponentResource):
         deployer = azuread.get_client_config(opts=pulumi.InvokeOptions(parent=self))
         owners = [_same_tenant(deployer.tenant_id, s.tenant_id, deployer.object_id)]
 
-        backend = BackendApi(f"{name}-backend", BackendApiArgs(settings=s.backend, owners=owners), child)
+        backend = BackendApi(f"{name}-backend", _backend_args(s.backend, owners), child)
         backend_audience = _Audience(backend.client_id, backend.app_id_uri)
         product_apps = {
             p.name: ProductApp(
                 f"{name}-{p.name}-app",
-                ProductAppArgs.for_product(p, token_version=s.backend.token_version, owners=owners),
+                ProductAppArgs(
+                    product_name=p.name,
+                    # APIM's own conventions for the app it makes for a product (reference 1.B.2).
+                    display_name=f"APIMProductApplication{p.name}",
+                    role_value=p.role_value,
+                    token_version=s.backend.token_version,
+                    owners=owners,
+                ),
                 child,
             )
             for p in s.products
@@ -116,11 +133,17 @@ class Deployment(pulumi.ComponentResource):
             )
             entra_clients[c.name] = ClientApp(
                 f"{name}-{c.name}",
-                ClientAppArgs(settings=c, role_grants=tuple(grants), delegated=delegated, owners=owners),
+                ClientAppArgs(
+                    display_name=c.display_name,
+                    secret=_client_secret(c),
+                    role_grants=tuple(grants),
+                    delegated=delegated,
+                    owners=owners,
+                ),
                 child,
             )
 
-        service = ApimService(f"{name}-apim", ApimServiceArgs(settings=s.apim), child)
+        service = Service(f"{name}-apim", _service_args(s.apim), child)
         group, service_name = service.resource_group_name, service.service_name
 
         apis: dict[str, Api] = {}
@@ -143,11 +166,11 @@ class Deployment(pulumi.ComponentResource):
             apis[api.name] = Api(
                 f"{name}-{api.name}",
                 ApiArgs(
-                    settings=api,
-                    # Always: a call outside every open product then needs a key. With it off, an
-                    # API whose products all require keys would take anonymous calls, no policy run.
-                    # Keyless calls still reach an open product's API (APIM: the product decides).
-                    subscription_required=True,
+                    api_id=api.name,
+                    display_name=api.display_name,
+                    path=api.path,
+                    service_url=api.service_url,
+                    openapi_text=api.openapi_text,
                     policy_xml=policy_xml,
                     operation_policies=operation_policies,
                     resource_group_name=group,
@@ -156,29 +179,54 @@ class Deployment(pulumi.ComponentResource):
                 child,
             )
 
-        products: dict[str, Product] = {}
+        product_resource_ids: dict[str, pulumi.Output[str]] = {}
         self.products = {}
         for p in s.products:
             api_ids = {a: apis[a].api_id for a in p.apis}
             if p.mode == "entra-app":
-                products[p.name] = self._entra_product(
-                    name,
-                    p,
-                    s,
-                    (group, service_name),
-                    api_ids,
-                    product_apps,
-                    backend_audience,
-                    entra_clients,
+                app = product_apps.get(p.name)
+                audience = _Audience(app.client_id, app.app_id_uri) if app else backend_audience
+                assert p.requirements is not None  # settings give every entra-app product requirements
+                allowed = [entra_clients[c.name] for c in s.clients if p.name in c.products]
+                product = EntraAppProduct(
+                    f"{name}-{p.name}",
+                    EntraAppProductArgs(
+                        product_id=p.name,
+                        display_name=p.display_name,
+                        description=p.description,
+                        published=p.published,
+                        api_ids=api_ids,
+                        policy_xml=self._policy(f"product-{p.name}", p.requirements, audience, allowed, s),
+                        resource_group_name=group,
+                        service_name=service_name,
+                    ),
                     child,
+                )
+                product_resource_ids[p.name] = product.resource_id
+                # `aud` of a token for the product's scope: the client ID in v2 tokens, the App ID
+                # URI the client asked for in v1 tokens (reference 5).
+                v1 = s.backend.token_version == 1
+                self.products[p.name] = pulumi.Output.all(
+                    product.product_id, audience.client_id, audience.app_id_uri
+                ).apply(
+                    lambda v, v1=v1: {
+                        "productId": v[0],
+                        "mode": "entra-app",
+                        "audience": v[2] if v1 else v[1],
+                        "scope": f"{v[2]}/.default",
+                    }
                 )
             else:
                 # APIM registers the product's Entra app with its managed identity, which needs the
                 # Application Administrator role first (reference 1.B).
-                products[p.name] = Product(
+                managed = ApimManagedProduct(
                     f"{name}-{p.name}",
-                    ProductArgs(
-                        settings=p,
+                    ApimManagedProductArgs(
+                        product_id=p.name,
+                        display_name=p.display_name,
+                        description=p.description,
+                        published=p.published,
+                        subscription_key=p.subscription_key,
                         api_ids=api_ids,
                         access_dependencies=[service.role_assignment] if service.role_assignment else [],
                         resource_group_name=group,
@@ -186,28 +234,28 @@ class Deployment(pulumi.ComponentResource):
                     ),
                     child,
                 )
-                application_id = products[p.name].application_id
+                product_resource_ids[p.name] = managed.resource_id
                 self.products[p.name] = pulumi.Output.all(
-                    products[p.name].product_id, products[p.name].audience, application_id
+                    managed.product_id, managed.audience, managed.application_id
                 ).apply(
-                    lambda v, mode=p.mode: {
+                    lambda v: {
                         "productId": v[0],
-                        "mode": mode,
+                        "mode": "apim-managed",
                         "audience": v[1],
                         # None until APIM reports the app it made for the product.
                         "scope": f"api://{v[2]}/.default" if v[2] is not None else None,
                     }
                 )
 
-        apim_clients: dict[str, ApimClient] = {}
+        apim_clients: dict[str, ClientApplication] = {}
         for c in (c for c in s.clients if c.mode == "apim-managed"):
-            owner = c.owner or ""
-            apim_clients[c.name] = ApimClient(
+            apim_clients[c.name] = ClientApplication(
                 f"{name}-{c.name}",
-                ApimClientArgs(
-                    settings=c,
-                    owner_id=service.user_ids[owner],
-                    product_resource_ids={p: products[p].resource_id for p in c.products},
+                ClientApplicationArgs(
+                    client_application_id=c.name,
+                    display_name=c.display_name,
+                    owner_id=service.user_ids[c.owner or ""],
+                    product_resource_ids={p: product_resource_ids[p] for p in c.products},
                     # APIM registers each client's Entra app with its identity too (reference 1.B).
                     depends_on=[service.role_assignment] if service.role_assignment else [],
                     resource_group_name=group,
@@ -229,11 +277,10 @@ class Deployment(pulumi.ComponentResource):
         )
         self.clients = {}
         for c in s.clients:
-            handle: ClientApp | ApimClient = (
+            handle: ClientApp | ClientApplication = (
                 entra_clients[c.name] if c.name in entra_clients else apim_clients[c.name]
             )
-            # A dict of outputs, not one output: only the secret is secret, the client ID stays readable.
-            # Both components already make `client_secret` a secret output; it is passed on as is.
+            # A dict of outputs, not one: only the secret (already a secret output) is secret.
             self.clients[c.name] = {
                 "clientId": handle.client_id,
                 "clientSecret": handle.client_secret,
@@ -251,50 +298,6 @@ class Deployment(pulumi.ComponentResource):
                 "policies": self.policies,
             }
         )
-
-    def _entra_product(
-        self,
-        name: str,
-        p: ProductSettings,
-        s: Settings,
-        service: tuple[pulumi.Output[str], pulumi.Output[str]],
-        api_ids: Mapping[str, pulumi.Output[str]],
-        product_apps: Mapping[str, ProductApp],
-        backend_audience: _Audience,
-        entra_clients: Mapping[str, ClientApp],
-        child: pulumi.ResourceOptions,
-    ) -> Product:
-        group, service_name = service
-        app = product_apps.get(p.name)
-        audience = _Audience(app.client_id, app.app_id_uri) if app else backend_audience
-        assert p.requirements is not None  # settings give every entra-app product requirements
-        allowed = [entra_clients[c.name] for c in s.clients if p.name in c.products]
-        policy_xml = self._policy(f"product-{p.name}", p.requirements, audience, allowed, s)
-        product = Product(
-            f"{name}-{p.name}",
-            ProductArgs(
-                settings=p,
-                api_ids=api_ids,
-                policy_xml=policy_xml,
-                resource_group_name=group,
-                service_name=service_name,
-            ),
-            child,
-        )
-        # `aud` of a token for the product's scope: the client ID in v2 tokens, the App ID URI the
-        # client asked for in v1 tokens (reference 5).
-        v1 = s.backend.token_version == 1
-        self.products[p.name] = pulumi.Output.all(
-            product.product_id, audience.client_id, audience.app_id_uri
-        ).apply(
-            lambda v: {
-                "productId": v[0],
-                "mode": p.mode,
-                "audience": v[2] if v1 else v[1],
-                "scope": f"{v[2]}/.default",
-            }
-        )
-        return product
 
     def _policy(
         self,
@@ -330,6 +333,59 @@ class Deployment(pulumi.ComponentResource):
         xml = pulumi.Output.all(audience.client_id, audience.app_id_uri, *callers).apply(render)
         self.policies[key] = xml
         return xml
+
+
+def _backend_args(b: BackendSettings, owners: pulumi.Input[list[str]]) -> BackendApiArgs:
+    return BackendApiArgs(
+        display_name=b.display_name,
+        identifier_uri=b.identifier_uri,
+        token_version=b.token_version,
+        app_role_assignment_required=b.app_role_assignment_required,
+        scopes=tuple(
+            Scope(
+                value=sc.value,
+                admin_consent_display_name=sc.admin_consent_display_name,
+                admin_consent_description=sc.admin_consent_description,
+                user_consent_display_name=sc.user_consent_display_name,
+                user_consent_description=sc.user_consent_description,
+                type=sc.type,
+                enabled=sc.enabled,
+            )
+            for sc in b.scopes
+        ),
+        app_roles=tuple(
+            AppRole(
+                value=r.value,
+                display_name=r.display_name,
+                description=r.description,
+                allowed_member_types=r.allowed_member_types,
+                enabled=r.enabled,
+            )
+            for r in b.app_roles
+        ),
+        owners=owners,
+    )
+
+
+def _client_secret(c: ClientSettings) -> ClientSecret | None:
+    slots = tuple(SecretSlot(slot.name, slot.rotated) for slot in c.secret.slots) if c.secret else ()
+    return ClientSecret(c.secret.validity_days, slots) if c.secret else None
+
+
+def _service_args(a: ApimSettings) -> ServiceArgs:
+    return ServiceArgs(
+        service_name=a.name,
+        resource_group_name=a.resource_group,
+        create_resource_group=a.create_resource_group,
+        location=a.location,
+        sku=a.sku,
+        capacity=a.capacity,
+        publisher_name=a.publisher_name,
+        publisher_email=a.publisher_email,
+        protect=a.protect,
+        assign_application_administrator=a.assign_application_administrator,
+        users=tuple(ApimUser(u.id, u.email, u.first_name, u.last_name) for u in a.users),
+    )
 
 
 def _same_tenant(provider_tenant: str, configured_tenant: str, object_id: str) -> str:

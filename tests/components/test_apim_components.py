@@ -1,6 +1,6 @@
 """The API Management components under the offline engine: what Azure and Entra would be asked to do.
 
-Each test builds components from hand-made settings inside a program run by `tools.plan.engine.run_program`
+Each test builds components from hand-made args inside a program run by `tools.plan.engine.run_program`
 and checks the recorded inputs, outputs and dependency edges; never the generated resource names.
 """
 
@@ -11,7 +11,7 @@ import logging
 import runpy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pytest
@@ -20,17 +20,11 @@ from pulumi.runtime import rpc
 import tools.plan.engine
 from apim_oauth.azure.clouds import CLOUDS
 from apim_oauth.components.apim.api import Api, ApiArgs
-from apim_oauth.components.apim.client_application import ApimClient, ApimClientArgs
-from apim_oauth.components.apim.product import Product, ProductArgs
-from apim_oauth.components.apim.service import ApimService, ApimServiceArgs
-from apim_oauth.config.settings import (
-    ApimSettings,
-    ApimUserSettings,
-    ApiSettings,
-    ClientSettings,
-    ProductSettings,
-    parse,
-)
+from apim_oauth.components.apim.apim_managed_product import ApimManagedProduct, ApimManagedProductArgs
+from apim_oauth.components.apim.client_application import ClientApplication, ClientApplicationArgs
+from apim_oauth.components.apim.entra_app_product import EntraAppProduct, EntraAppProductArgs
+from apim_oauth.components.apim.service import ApimUser, Service, ServiceArgs
+from apim_oauth.config.settings import parse
 from tools.plan.engine import run_program
 from tools.plan.mocks import DEPLOYER_OBJECT_ID, OfflineMocks
 from tools.plan.model import Plan, RecordedResource, is_secret
@@ -79,10 +73,10 @@ PRODUCT_POLICY_XML = (
 )
 
 
-def apim_settings(**changes: Any) -> ApimSettings:
-    base = ApimSettings(
-        name="apim-test",
-        resource_group="rg-test",
+def service_args(**changes: Any) -> ServiceArgs:
+    base = ServiceArgs(
+        service_name="apim-test",
+        resource_group_name="rg-test",
         create_resource_group=True,
         location="westeurope",
         sku="Developer",
@@ -91,46 +85,74 @@ def apim_settings(**changes: Any) -> ApimSettings:
         publisher_email="api@contoso.example",
         protect=False,
         assign_application_administrator=True,
-        users=(ApimUserSettings("owner", "owner@contoso.example", "Olive", "Owner"),),
+        users=(ApimUser("owner", "owner@contoso.example", "Olive", "Owner"),),
     )
     return replace(base, **changes)
 
 
-def api_settings(
-    name: str, path: str, *, openapi_text: str | None = None, operation_ids: tuple[str, ...] = ()
-) -> ApiSettings:
-    return ApiSettings(
-        name=name,
+def api_args(
+    name: str,
+    path: str,
+    *,
+    openapi_text: str | None = None,
+    resource_group_name: pulumi.Input[str] = "rg",
+    service_name: pulumi.Input[str] = "svc",
+    policy_xml: str | None = None,
+    operation_policies: Mapping[str, str] | None = None,
+) -> ApiArgs:
+    return ApiArgs(
+        api_id=name,
         display_name=name.title(),
         path=path,
         service_url=f"https://{name}.backend.example",
-        openapi_file=None,
         openapi_text=openapi_text,
-        operation_ids=operation_ids,
-        requirements=None,
-        operations=(),
+        resource_group_name=resource_group_name,
+        service_name=service_name,
+        policy_xml=policy_xml,
+        operation_policies=dict(operation_policies or {}),
     )
 
 
-def product_settings(
+Mode = Literal["entra-app", "apim-managed"]
+
+
+def product(
     name: str,
-    apis: tuple[str, ...],
+    apis: Mapping[str, pulumi.Input[str]],
+    service: Service,
     *,
-    mode: str = "entra-app",
+    mode: Mode = "entra-app",
     subscription_key: bool = False,
     published: bool = True,
-) -> ProductSettings:
-    return ProductSettings(
-        name=name,
-        display_name=name.title(),
-        description=f"The {name} product",
-        published=published,
-        apis=apis,
-        subscription_key=subscription_key,
-        mode="apim-managed" if mode == "apim-managed" else "entra-app",
-        audience="product",
-        requirements=None,
-        owner="owner" if mode == "apim-managed" else None,
+) -> EntraAppProduct | ApimManagedProduct:
+    """A product of `mode` in `service` linked to `apis` (call inside a program)."""
+    if mode == "entra-app":
+        return EntraAppProduct(
+            name,
+            EntraAppProductArgs(
+                product_id=name,
+                display_name=name.title(),
+                description=f"The {name} product",
+                published=published,
+                api_ids=apis,
+                policy_xml=PRODUCT_POLICY_XML,
+                resource_group_name=service.resource_group_name,
+                service_name=service.service_name,
+            ),
+        )
+    return ApimManagedProduct(
+        name,
+        ApimManagedProductArgs(
+            product_id=name,
+            display_name=name.title(),
+            description=f"The {name} product",
+            published=published,
+            subscription_key=subscription_key,
+            api_ids=apis,
+            access_dependencies=[service.role_assignment] if service.role_assignment else [],
+            resource_group_name=service.resource_group_name,
+            service_name=service.service_name,
+        ),
     )
 
 
@@ -154,7 +176,7 @@ def only(plan: Plan, type_: str) -> RecordedResource:
 
 
 def test_service_has_a_system_assigned_identity_with_the_configured_sku() -> None:
-    plan = run(lambda: ApimService("t", ApimServiceArgs(apim_settings(sku="Premium", capacity=2))))
+    plan = run(lambda: Service("t", service_args(sku="Premium", capacity=2)))
 
     service = only(plan, SERVICE)
     assert service.inputs["identity"] == {"type": "SystemAssigned"}
@@ -165,7 +187,7 @@ def test_service_has_a_system_assigned_identity_with_the_configured_sku() -> Non
 
 
 def test_the_role_assignment_gives_application_administrator_to_the_apim_identity() -> None:
-    plan = run(lambda: ApimService("t", ApimServiceArgs(apim_settings())))
+    plan = run(lambda: Service("t", service_args()))
 
     service = only(plan, SERVICE)
     assignment = only(plan, ROLE_ASSIGNMENT)
@@ -177,9 +199,7 @@ def test_the_role_assignment_gives_application_administrator_to_the_apim_identit
 
 
 def test_no_role_assignment_when_an_administrator_grants_it() -> None:
-    plan = run(
-        lambda: ApimService("t", ApimServiceArgs(apim_settings(assign_application_administrator=False)))
-    )
+    plan = run(lambda: Service("t", service_args(assign_application_administrator=False)))
 
     assert plan.of_type(ROLE_ASSIGNMENT) == []
     assert len(plan.of_type(SERVICE)) == 1
@@ -187,14 +207,14 @@ def test_no_role_assignment_when_an_administrator_grants_it() -> None:
 
 @pytest.mark.parametrize("protect", [True, False])
 def test_service_is_protected_only_when_configured(protect: bool) -> None:
-    plan = run(lambda: ApimService("t", ApimServiceArgs(apim_settings(protect=protect))))
+    plan = run(lambda: Service("t", service_args(protect=protect)))
 
     assert only(plan, SERVICE).protect is protect
     assert only(plan, "azure-native:resources:ResourceGroup").protect is protect
 
 
 def test_an_existing_resource_group_is_used_not_created() -> None:
-    plan = run(lambda: ApimService("t", ApimServiceArgs(apim_settings(create_resource_group=False))))
+    plan = run(lambda: Service("t", service_args(create_resource_group=False)))
 
     assert plan.of_type("azure-native:resources:ResourceGroup") == []
     assert only(plan, SERVICE).inputs["resourceGroupName"] == "rg-test"
@@ -204,15 +224,14 @@ def test_an_existing_resource_group_is_used_not_created() -> None:
 
 
 def test_an_api_imported_from_openapi_json_is_https_only() -> None:
-    settings = api_settings("echo", "echo", openapi_text=OPENAPI_JSON, operation_ids=("getEcho",))
-
     def program() -> None:
-        service = ApimService("t", ApimServiceArgs(apim_settings()))
+        service = Service("t", service_args())
         Api(
             "echo",
-            ApiArgs(
-                settings=settings,
-                subscription_required=False,
+            api_args(
+                "echo",
+                "echo",
+                openapi_text=OPENAPI_JSON,
                 resource_group_name=service.resource_group_name,
                 service_name=service.service_name,
             ),
@@ -224,7 +243,8 @@ def test_an_api_imported_from_openapi_json_is_https_only() -> None:
     assert api.inputs["path"] == "echo"
     assert api.inputs["protocols"] == ["https"]
     assert api.inputs["serviceUrl"] == "https://echo.backend.example"
-    assert api.inputs["subscriptionRequired"] is False
+    # A call outside every open product needs a key: no API takes anonymous calls.
+    assert api.inputs["subscriptionRequired"] is True
     assert api.inputs["serviceName"] == "apim-test"
 
 
@@ -240,7 +260,7 @@ def test_an_api_imported_from_openapi_json_is_https_only() -> None:
     ],
 )
 def test_import_format_follows_the_document(text: str, expected_format: str, expected_value: str) -> None:
-    plan = run(lambda: Api("a", ApiArgs(api_settings("a", "a", openapi_text=text), "rg", "svc", True)))
+    plan = run(lambda: Api("a", api_args("a", "a", openapi_text=text)))
 
     api = only(plan, API)
     assert api.inputs["format"] == expected_format
@@ -248,7 +268,7 @@ def test_import_format_follows_the_document(text: str, expected_format: str, exp
 
 
 def test_a_plain_api_has_no_import_and_https_only() -> None:
-    plan = run(lambda: Api("p", ApiArgs(api_settings("plain", "partners/v1"), "rg", "svc", True)))
+    plan = run(lambda: Api("p", api_args("plain", "partners/v1")))
 
     api = only(plan, API)
     assert "format" not in api.inputs
@@ -260,14 +280,17 @@ def test_a_plain_api_has_no_import_and_https_only() -> None:
 
 
 def test_api_and_operation_policies_carry_the_given_xml() -> None:
-    settings = api_settings("orders", "orders", openapi_text=OPENAPI_YAML, operation_ids=("listOrders",))
     api_xml = "<policies><inbound><base /></inbound></policies>"
     op_xml = "<policies><inbound><base /><rate-limit calls='5' renewal-period='60' /></inbound></policies>"
     plan = run(
         lambda: Api(
             "o",
-            ApiArgs(
-                settings, "rg", "svc", False, policy_xml=api_xml, operation_policies={"listOrders": op_xml}
+            api_args(
+                "orders",
+                "orders",
+                openapi_text=OPENAPI_YAML,
+                policy_xml=api_xml,
+                operation_policies={"listOrders": op_xml},
             ),
         )
     )
@@ -288,37 +311,38 @@ def test_api_and_operation_policies_carry_the_given_xml() -> None:
 
 
 def test_no_api_policy_when_none_is_given() -> None:
-    plan = run(lambda: Api("p", ApiArgs(api_settings("plain", "plain"), "rg", "svc", True)))
+    plan = run(lambda: Api("p", api_args("plain", "plain")))
 
     assert plan.of_type(API_POLICY) == []
     assert plan.of_type(OPERATION_POLICY) == []
 
 
-def test_an_operation_policy_for_an_unknown_operation_is_refused() -> None:
-    settings = api_settings("orders", "orders", openapi_text=OPENAPI_YAML, operation_ids=("listOrders",))
+def test_a_plain_api_gets_a_catch_all_operation_per_method_for_its_policies() -> None:
+    xml = "<policies><inbound><base /></inbound></policies>"
+    plan = run(lambda: Api("p", api_args("plain", "plain", operation_policies={"post-all": xml})))
 
-    with pytest.raises(ValueError, match="no operation deleteOrder"):
-        run(
-            lambda: Api(
-                "o", ApiArgs(settings, "rg", "svc", False, operation_policies={"deleteOrder": "<policies/>"})
-            )
-        )
+    operations = plan.of_type("azure-native:apimanagement:ApiOperation")
+    assert sorted((o.inputs["method"], o.inputs["urlTemplate"]) for o in operations) == sorted(
+        (method, "/*") for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    )
+    post = next(o for o in operations if o.inputs["method"] == "POST")
+    policy = only(plan, OPERATION_POLICY)
+    assert policy.inputs["operationId"] == post.inputs["operationId"]
+    # The policy's operation must exist first.
+    assert post.urn in policy.dependencies
 
 
 # --- products ---------------------------------------------------------------------------------
 
 
-def _service_and_apis(*names: str) -> tuple[ApimService, dict[str, Api]]:
+def _service_and_apis(*names: str) -> tuple[Service, dict[str, Api]]:
     """An APIM service and plain APIs named `names` in it (call inside a program)."""
-    service = ApimService("t", ApimServiceArgs(apim_settings()))
+    service = Service("t", service_args())
     apis = {
         name: Api(
             name,
-            ApiArgs(
-                api_settings(name, name),
-                subscription_required=False,
-                resource_group_name=service.resource_group_name,
-                service_name=service.service_name,
+            api_args(
+                name, name, resource_group_name=service.resource_group_name, service_name=service.service_name
             ),
         )
         for name in names
@@ -327,24 +351,28 @@ def _service_and_apis(*names: str) -> tuple[ApimService, dict[str, Api]]:
 
 
 def _apis_and_product(
-    product: ProductSettings, *, policy_xml: str | None = PRODUCT_POLICY_XML, exports: bool = False
+    name: str,
+    apis: tuple[str, ...],
+    *,
+    mode: Mode = "entra-app",
+    subscription_key: bool = False,
+    published: bool = True,
+    exports: bool = False,
 ) -> Callable[[], None]:
     def program() -> None:
-        service, apis = _service_and_apis("echo", "orders", "spare")
-        for name, api in apis.items():
-            pulumi.export(f"api:{name}", api.api_id)
-        made = Product(
-            product.name,
-            ProductArgs(
-                settings=product,
-                api_ids={name: apis[name].api_id for name in product.apis},
-                policy_xml=policy_xml,
-                access_dependencies=[service.role_assignment] if service.role_assignment else [],
-                resource_group_name=service.resource_group_name,
-                service_name=service.service_name,
-            ),
+        service, made_apis = _service_and_apis("echo", "orders", "spare")
+        for api_name, api in made_apis.items():
+            pulumi.export(f"api:{api_name}", api.api_id)
+        made = product(
+            name,
+            {api: made_apis[api].api_id for api in apis},
+            service,
+            mode=mode,
+            subscription_key=subscription_key,
+            published=published,
         )
         if exports:
+            assert isinstance(made, ApimManagedProduct)
             pulumi.export("audience", made.audience)
             pulumi.export("applicationId", made.application_id)
             pulumi.export("resourceId", made.resource_id)
@@ -353,7 +381,7 @@ def _apis_and_product(
 
 
 def test_entra_app_product_needs_no_subscription_and_carries_the_policy_verbatim() -> None:
-    plan = run(_apis_and_product(product_settings("gold", ("echo", "orders"))))
+    plan = run(_apis_and_product("gold", ("echo", "orders")))
 
     product = only(plan, PRODUCT)
     assert product.inputs["subscriptionRequired"] is False
@@ -367,7 +395,7 @@ def test_entra_app_product_needs_no_subscription_and_carries_the_policy_verbatim
 
 
 def test_entra_app_product_links_each_of_its_apis_once() -> None:
-    plan = run(_apis_and_product(product_settings("gold", ("echo", "orders"), published=False)))
+    plan = run(_apis_and_product("gold", ("echo", "orders"), published=False))
 
     links = plan.of_type(PRODUCT_API_LINK)
     assert sorted(link.inputs["apiId"] for link in links) == sorted(
@@ -379,11 +407,6 @@ def test_entra_app_product_links_each_of_its_apis_once() -> None:
     assert only(plan, PRODUCT).inputs["state"] == "notPublished"
 
 
-def test_entra_app_product_without_policy_is_refused() -> None:
-    with pytest.raises(ValueError, match="needs its policy"):
-        run(_apis_and_product(product_settings("gold", ("echo",)), policy_xml=None))
-
-
 @pytest.mark.parametrize(
     ("subscription_key", "expected"),
     [(False, ["application-token"]), (True, ["application-token", "subscription-key"])],
@@ -391,8 +414,7 @@ def test_entra_app_product_without_policy_is_refused() -> None:
 def test_apim_managed_product_is_a_preview_arm_product_with_application_token(
     subscription_key: bool, expected: list[str]
 ) -> None:
-    product = product_settings("silver", ("echo",), mode="apim-managed", subscription_key=subscription_key)
-    plan = run(_apis_and_product(product, policy_xml=None))
+    plan = run(_apis_and_product("silver", ("echo",), mode="apim-managed", subscription_key=subscription_key))
 
     generic = only(plan, GENERIC)
     assert generic.inputs["apiVersion"] == "2024-10-01-preview"
@@ -408,17 +430,13 @@ def test_apim_managed_product_is_a_preview_arm_product_with_application_token(
 
 
 def test_apim_managed_product_waits_for_the_role_assignment() -> None:
-    plan = run(_apis_and_product(product_settings("silver", ("echo",), mode="apim-managed"), policy_xml=None))
+    plan = run(_apis_and_product("silver", ("echo",), mode="apim-managed"))
 
     assert only(plan, ROLE_ASSIGNMENT).urn in only(plan, GENERIC).dependencies
 
 
 def test_apim_managed_product_reports_the_app_apim_made_and_links_its_apis() -> None:
-    plan = run(
-        _apis_and_product(
-            product_settings("silver", ("echo", "orders"), mode="apim-managed"), exports=True, policy_xml=None
-        )
-    )
+    plan = run(_apis_and_product("silver", ("echo", "orders"), mode="apim-managed", exports=True))
 
     entra = only(plan, GENERIC).outputs["properties"]["application"]["entra"]
     assert plan.outputs["applicationId"] == entra["applicationId"]
@@ -431,7 +449,7 @@ def test_apim_managed_product_reports_the_app_apim_made_and_links_its_apis() -> 
 
 
 def test_each_api_link_waits_for_the_product_policy() -> None:
-    plan = run(_apis_and_product(product_settings("gold", ("echo", "orders"))))
+    plan = run(_apis_and_product("gold", ("echo", "orders")))
 
     policy = only(plan, PRODUCT_POLICY)
     links = plan.of_type(PRODUCT_API_LINK)
@@ -455,11 +473,7 @@ def test_apim_managed_product_without_a_reported_app_warns_and_gives_none(
     monkeypatch.setattr(tools.plan.engine, "OfflineMocks", _NoProductAppMocks)
     caplog.set_level(logging.WARNING)
 
-    plan = run(
-        _apis_and_product(
-            product_settings("silver", ("echo",), mode="apim-managed"), exports=True, policy_xml=None
-        )
-    )
+    plan = run(_apis_and_product("silver", ("echo",), mode="apim-managed", exports=True))
 
     assert "application" not in only(plan, GENERIC).outputs["properties"]
     assert plan.outputs["applicationId"] is None
@@ -470,23 +484,14 @@ def test_apim_managed_product_without_a_reported_app_warns_and_gives_none(
 
 
 def test_removing_a_product_leaves_every_api() -> None:
-    gold = product_settings("gold", ("echo", "orders"))
-    silver = product_settings("silver", ("echo",), mode="apim-managed")
+    gold: tuple[str, tuple[str, ...], Mode] = ("gold", ("echo", "orders"), "entra-app")
+    silver: tuple[str, tuple[str, ...], Mode] = ("silver", ("echo",), "apim-managed")
 
-    def program(products: Sequence[ProductSettings]) -> Callable[[], None]:
+    def program(products: Sequence[tuple[str, tuple[str, ...], Mode]]) -> Callable[[], None]:
         def body() -> None:
             service, apis = _service_and_apis("echo", "orders")
-            for p in products:
-                Product(
-                    p.name,
-                    ProductArgs(
-                        settings=p,
-                        api_ids={a: apis[a].api_id for a in p.apis},
-                        policy_xml=PRODUCT_POLICY_XML if p.mode == "entra-app" else None,
-                        resource_group_name=service.resource_group_name,
-                        service_name=service.service_name,
-                    ),
-                )
+            for name, linked, mode in products:
+                product(name, {a: apis[a].api_id for a in linked}, service, mode=mode)
 
         return body
 
@@ -501,7 +506,8 @@ def test_removing_a_product_leaves_every_api() -> None:
     assert api_resources(without_gold) == api_resources(both)
     assert api_resources(none) == api_resources(both)
     # Only links go with a product; no API is a child of a product component.
-    product_components = {r.urn for r in both.of_type("apim-oauth:apim:Product")}
+    product_components = {r.urn for r in both.resources if not r.custom and r.name in ("gold", "silver")}
+    assert len(product_components) == 2
     assert all(r.parent not in product_components for r in both.of_type(API))
     assert len(without_gold.of_type(PRODUCT_API_LINK)) == 1
 
@@ -509,46 +515,23 @@ def test_removing_a_product_leaves_every_api() -> None:
 # --- client applications ----------------------------------------------------------------------
 
 
-PARTNER = ClientSettings(
-    name="partner",
-    display_name="Partner",
-    products=("silver", "bronze"),
-    mode="apim-managed",
-    roles=(),
-    scopes=(),
-    secret=None,
-    owner="owner",
-)
-
-
 def _client_program() -> None:
-    service = ApimService("t", ApimServiceArgs(apim_settings()))
+    service = Service("t", service_args())
     echo = Api(
         "echo",
-        ApiArgs(
-            api_settings("echo", "echo"),
-            subscription_required=False,
-            resource_group_name=service.resource_group_name,
-            service_name=service.service_name,
+        api_args(
+            "echo", "echo", resource_group_name=service.resource_group_name, service_name=service.service_name
         ),
     )
     products = {
-        name: Product(
-            name,
-            ProductArgs(
-                settings=product_settings(name, ("echo",), mode="apim-managed"),
-                api_ids={"echo": echo.api_id},
-                access_dependencies=[service.role_assignment] if service.role_assignment else [],
-                resource_group_name=service.resource_group_name,
-                service_name=service.service_name,
-            ),
-        )
+        name: product(name, {"echo": echo.api_id}, service, mode="apim-managed")
         for name in ("silver", "bronze")
     }
-    made = ApimClient(
+    made = ClientApplication(
         "partner",
-        ApimClientArgs(
-            settings=PARTNER,
+        ClientApplicationArgs(
+            client_application_id="partner",
+            display_name="Partner",
             owner_id=service.user_ids["owner"],
             product_resource_ids={name: p.resource_id for name, p in products.items()},
             depends_on=[service.role_assignment] if service.role_assignment else [],
@@ -585,13 +568,6 @@ def test_client_application_is_owned_by_the_apim_user_and_linked_to_its_products
 
     assert plan.outputs["clientId"] == application.outputs["entraApplicationId"]
     assert is_secret(plan.outputs["clientSecret"])
-
-
-def test_client_without_a_product_id_is_refused() -> None:
-    client = ClientSettings("c", "C", ("gold",), "apim-managed", (), (), None, "owner")
-
-    with pytest.raises(ValueError, match="no product resource ID given for gold"):
-        run(lambda: ApimClient("c", ApimClientArgs(client, "rg", "svc", "/users/owner", {})))
 
 
 def test_a_preview_never_lists_the_client_secret() -> None:

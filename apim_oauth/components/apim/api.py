@@ -14,7 +14,7 @@ import pulumi
 import yaml
 from pulumi_azure_native import apimanagement
 
-from apim_oauth.config.settings import WILDCARD_METHODS, ApiSettings, wildcard_operation_id
+from apim_oauth.config.settings import WILDCARD_METHODS, wildcard_operation_id
 
 POLICY_ID = "policy"
 """The one policy document each APIM scope holds."""
@@ -28,17 +28,23 @@ POLICY_FORMAT = apimanagement.PolicyContentFormat.RAWXML
 class ApiArgs:
     """What the API is made of and the policies it carries."""
 
-    settings: ApiSettings
-    """The API's configuration (name, path, backend URL, OpenAPI text)."""
+    api_id: str
+    """The API's identifier inside the service; product links and policies name it."""
+    display_name: str
+    path: str
+    """URL path of the API under the gateway, without leading or trailing '/'."""
+    service_url: str
+    """The backend the gateway forwards calls to; it wins over any `servers` of the OpenAPI document."""
+    openapi_text: str | None
+    """The OpenAPI document the API is imported from; None for a plain API, which gets one catch-all
+    operation per method (`wildcard_operation_id`)."""
     resource_group_name: pulumi.Input[str]
     service_name: pulumi.Input[str]
     """The API Management service the API belongs to."""
-    subscription_required: bool
-    """Whether a call must carry a subscription key; the parent decides (e.g. False when a product's policy guards it)."""
     policy_xml: pulumi.Input[str] | None = None
     """API-scope policy document, rendered by the parent; None for no API policy."""
     operation_policies: Mapping[str, pulumi.Input[str]] = field(default_factory=dict[str, pulumi.Input[str]])
-    """Operation ID -> operation-scope policy document."""
+    """Operation ID -> operation-scope policy document; each ID an operation of the API."""
 
 
 def import_content(text: str) -> tuple[apimanagement.ContentFormat, str]:
@@ -71,11 +77,7 @@ class Api(pulumi.ComponentResource):
     api: apimanagement.Api
 
     def __init__(self, name: str, args: ApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        s = args.settings
-        unknown = sorted(set(args.operation_policies) - set(s.operation_ids))
-        if unknown:
-            known = ", ".join(s.operation_ids)
-            raise ValueError(f"API {s.name!r} has no operation {', '.join(unknown)} (operations: {known})")
+        s = args
         super().__init__("apim-oauth:apim:Api", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -84,7 +86,7 @@ class Api(pulumi.ComponentResource):
         )
         self.api = apimanagement.Api(
             f"{name}-api",
-            api_id=s.name,
+            api_id=s.api_id,
             resource_group_name=args.resource_group_name,
             service_name=args.service_name,
             display_name=s.display_name,
@@ -93,7 +95,10 @@ class Api(pulumi.ComponentResource):
             service_url=s.service_url,
             # Tokens and keys must never travel in clear text between caller and gateway.
             protocols=[apimanagement.Protocol.HTTPS],
-            subscription_required=args.subscription_required,
+            # Always: a call outside every open product then needs a key. With it off, an API whose
+            # products all require keys would take anonymous calls, no policy run. Keyless calls still
+            # reach an open product's API (APIM: the product decides).
+            subscription_required=True,
             format=content_format,
             value=content,
             opts=child,

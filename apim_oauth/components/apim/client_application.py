@@ -12,27 +12,28 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import apimanagement
 
-from apim_oauth.config.settings import ClientSettings
-
 
 @dataclass(frozen=True)
-class ApimClientArgs:
+class ClientApplicationArgs:
     """What the client application is made of."""
 
-    settings: ClientSettings
-    """The client's configuration (name, display name, the `apim-managed` products it may call)."""
+    client_application_id: str
+    """The client application's identifier inside the service."""
+    display_name: str
+    """Also the name of the Entra app APIM registers for it."""
     resource_group_name: pulumi.Input[str]
     service_name: pulumi.Input[str]
     """The API Management service the client is registered in."""
     owner_id: pulumi.Input[str]
-    """ARM resource ID of the APIM user that owns the client (`ApimService.user_ids`)."""
+    """ARM resource ID of the APIM user that owns the client (`Service.user_ids`)."""
     product_resource_ids: Mapping[str, pulumi.Input[str]]
-    """Product name -> ARM resource ID of the product, for every product in `settings.products`."""
+    """Product name -> ARM resource ID of the product, for each `apim-managed` product the client may
+    call (in link order)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """What APIM needs before it can register the client's Entra app (the identity's role assignment)."""
 
 
-class ApimClient(pulumi.ComponentResource):
+class ClientApplication(pulumi.ComponentResource):
     """An APIM client application, its product links and its secret."""
 
     client_id: pulumi.Output[str]
@@ -42,17 +43,16 @@ class ApimClient(pulumi.ComponentResource):
     None in a preview, which never reads it (see below)."""
     application: apimanagement.ClientApplication
 
-    def __init__(self, name: str, args: ApimClientArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        s = args.settings
-        missing = [p for p in s.products if p not in args.product_resource_ids]
-        if missing:
-            raise ValueError(f"client {s.name!r}: no product resource ID given for {', '.join(missing)}")
+    def __init__(
+        self, name: str, args: ClientApplicationArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        s = args
         super().__init__("apim-oauth:apim:ClientApplication", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         self.application = apimanagement.ClientApplication(
             f"{name}-application",
-            client_application_id=s.name,
+            client_application_id=s.client_application_id,
             resource_group_name=args.resource_group_name,
             service_name=args.service_name,
             display_name=s.display_name,
@@ -62,13 +62,13 @@ class ApimClient(pulumi.ComponentResource):
         )
         self.client_id = self.application.entra_application_id
 
-        for product in s.products:
+        for product, product_resource_id in s.product_resource_ids.items():
             apimanagement.ClientApplicationProductLink(
                 f"{name}-{product}-link",
                 client_application_product_link_id=product,
                 client_application_id=self.application.name,
                 # The full ARM ID of the product, not its name (API 2024-10-01-preview).
-                product_id=args.product_resource_ids[product],
+                product_id=product_resource_id,
                 resource_group_name=args.resource_group_name,
                 service_name=args.service_name,
                 opts=child,

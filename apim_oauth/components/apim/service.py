@@ -15,22 +15,52 @@ import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import apimanagement, resources
 
-from apim_oauth.config.settings import ApimSettings
-
 # Directory role *template* ID of Application Administrator (reference 7): the same in every tenant,
 # which is what `DirectoryRoleAssignment.role_id` expects for a built-in role.
 APPLICATION_ADMINISTRATOR_ROLE_ID = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
 
 
 @dataclass(frozen=True)
-class ApimServiceArgs:
+class ApimUser:
+    """An APIM user; here, one that owns client applications (reference 1.B.3)."""
+
+    user_id: str
+    """The user's identifier inside the service (the key of `Service.user_ids`)."""
+    email: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class ServiceArgs:
     """What the service is made of."""
 
-    settings: ApimSettings
-    """The service's configuration (name, resource group, SKU, publisher, protection, users)."""
+    service_name: str
+    """The service's name: the first label of its gateway host name."""
+    resource_group_name: str
+    """The resource group the service lives in."""
+    create_resource_group: bool
+    """Create the resource group here; False uses an existing one."""
+    location: str
+    """Azure region of the service (and of the resource group, when created)."""
+    sku: str
+    """Pricing tier (`Developer`, `Premium`, ...)."""
+    capacity: int
+    """Scale units of the tier."""
+    publisher_name: str
+    publisher_email: str
+    """Who publishes the APIs; APIM sends its notifications to this address."""
+    protect: bool
+    """Mark the service and the group it creates `protect`ed, so neither `pulumi destroy` nor a rename
+    can delete them."""
+    assign_application_administrator: bool
+    """Give the service's identity the Entra role Application Administrator; False when an
+    administrator grants it by hand."""
+    users: tuple[ApimUser, ...] = ()
+    """APIM users to create (owners of client applications)."""
 
 
-class ApimService(pulumi.ComponentResource):
+class Service(pulumi.ComponentResource):
     """An API Management instance with a system-assigned identity that may register Entra apps."""
 
     resource_group_name: pulumi.Output[str]
@@ -41,12 +71,12 @@ class ApimService(pulumi.ComponentResource):
     role_assignment: azuread.DirectoryRoleAssignment | None
     """Application Administrator for the identity; None when an administrator grants it by hand."""
     user_ids: dict[str, pulumi.Output[str]]
-    """Settings user id -> ARM resource ID of the APIM user (the form `ClientApplication.owner_id` takes)."""
+    """`ApimUser.user_id` -> ARM resource ID of the APIM user (the form `ClientApplication.owner_id` takes)."""
     service: apimanagement.ApiManagementService
 
-    def __init__(self, name: str, args: ApimServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("apim-oauth:apim:Service", name, None, opts)
-        s = args.settings
+        s = args
         child = pulumi.ResourceOptions(parent=self)
         # Deleting the resource group deletes the service inside it, so a protected service needs a
         # protected group too: otherwise a rename of the group would still take the service with it.
@@ -55,17 +85,17 @@ class ApimService(pulumi.ComponentResource):
         if s.create_resource_group:
             group = resources.ResourceGroup(
                 f"{name}-rg",
-                resource_group_name=s.resource_group,
+                resource_group_name=s.resource_group_name,
                 location=s.location,
                 opts=protected,
             )
             self.resource_group_name = group.name
         else:
-            self.resource_group_name = pulumi.Output.from_input(s.resource_group)
+            self.resource_group_name = pulumi.Output.from_input(s.resource_group_name)
 
         self.service = apimanagement.ApiManagementService(
             f"{name}-service",
-            service_name=s.name,
+            service_name=s.service_name,
             resource_group_name=self.resource_group_name,
             location=s.location,
             sku=apimanagement.ApiManagementServiceSkuPropertiesArgs(name=s.sku, capacity=s.capacity),
@@ -96,8 +126,8 @@ class ApimService(pulumi.ComponentResource):
         self.user_ids = {}
         for user in s.users:
             apim_user = apimanagement.User(
-                f"{name}-user-{user.id}",
-                user_id=user.id,
+                f"{name}-user-{user.user_id}",
+                user_id=user.user_id,
                 resource_group_name=self.resource_group_name,
                 service_name=self.service_name,
                 email=user.email,
@@ -110,7 +140,7 @@ class ApimService(pulumi.ComponentResource):
             )
             # The full ARM ID: ARM accepts `/users/{id}` in a ClientApplication's ownerId but reports
             # the full ID back (API 2024-10-01-preview examples), so this form reads back unchanged.
-            self.user_ids[user.id] = apim_user.id
+            self.user_ids[user.user_id] = apim_user.id
 
         self.register_outputs(
             {

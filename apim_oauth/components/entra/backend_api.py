@@ -6,15 +6,15 @@ The portal steps of reference 1.A.1 as one component. Scope and role IDs come fr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_azuread as azuread
 
+from apim_oauth.azure.clouds import TokenVersion
 from apim_oauth.azure.ids import permission_id
-from apim_oauth.config.settings import PERMISSION_HINT, PERMISSION_VALUE, BackendSettings
 
 # The audience of a single-tenant line-of-business API; the other audiences change token rules.
 SIGN_IN_AUDIENCE = "AzureADMyOrg"
@@ -27,29 +27,53 @@ OWNERS_FIXED = ("owners",)
 
 
 @dataclass(frozen=True)
-class BackendApiArgs:
-    """What the backend app is made of."""
+class Scope:
+    """A delegated permission (OAuth2 scope) the app exposes."""
 
-    settings: BackendSettings
-    """Display name, App ID URI, token version, scopes and app roles, as configured."""
+    value: str
+    """What tokens carry in `scp`; its ID derives from it (`permission_id`)."""
+    admin_consent_display_name: str
+    admin_consent_description: str
+    user_consent_display_name: str | None
+    user_consent_description: str | None
+    type: Literal["Admin", "User"]
+    """Who may consent: `Admin` only, or each `User` for themselves."""
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class AppRole:
+    """An app role the app defines (an application permission when `Application` may hold it)."""
+
+    value: str
+    """What tokens carry in `roles`; its ID derives from it (`permission_id`)."""
+    display_name: str
+    description: str
+    allowed_member_types: tuple[Literal["Application", "User"], ...]
+    """Who may be assigned the role: client applications, users, or both."""
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class BackendApiArgs:
+    """What the backend app is made of. Scope and role values are distinct from each other (they
+    share one namespace on an app registration) and follow Entra's rules (reference 7)."""
+
+    display_name: str
+    identifier_uri: str | None
+    """App ID URI; None means `api://{client_id}`."""
+    token_version: TokenVersion
+    """`requestedAccessTokenVersion`: the version of the access tokens Entra issues for the app."""
+    app_role_assignment_required: bool
+    """Whether Entra issues tokens only to principals assigned an app role (reference 5)."""
+    scopes: tuple[Scope, ...]
+    app_roles: tuple[AppRole, ...]
     owners: pulumi.Input[Sequence[str]]
     """Object IDs of the app's owners: the deploying identity, so `Application.ReadWrite.OwnedBy` suffices.
 
     Set when the app is created only; later changes are ignored (see `OWNERS_FIXED`)."""
     permission_key: str = "backend"
     """Stable key the scope and role IDs derive from; changing it changes every ID (revoking all grants)."""
-
-
-def check_permission_values(values: Sequence[str], what: str) -> None:
-    """Raise ValueError if Entra would refuse one of `values` or if two are equal (reference 7)."""
-    seen: set[str] = set()
-    for value in values:
-        if not re.fullmatch(PERMISSION_VALUE, value):
-            raise ValueError(f"{what} {value!r} is not a permission value Entra accepts: {PERMISSION_HINT}")
-        if value in seen:
-            # Scopes and app roles share one namespace of values on an app registration.
-            raise ValueError(f"{what} {value!r} is defined twice (scopes and app roles must all differ)")
-        seen.add(value)
 
 
 class BackendApi(pulumi.ComponentResource):
@@ -69,42 +93,21 @@ class BackendApi(pulumi.ComponentResource):
     service_principal: azuread.ServicePrincipal
 
     def __init__(self, name: str, args: BackendApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        settings = args.settings
-        if not args.permission_key:
-            raise ValueError(
-                "BackendApiArgs.permission_key must not be empty: the permission IDs derive from it"
-            )
-        check_permission_values(
-            [s.value for s in settings.scopes] + [r.value for r in settings.app_roles],
-            "backend permission value",
-        )
-        for role in settings.app_roles:
-            if not role.allowed_member_types:
-                raise ValueError(
-                    f"app role {role.value!r} names no allowed member type (Application or User)"
-                )
-        if settings.token_version not in (1, 2):
-            raise ValueError(f"token version must be 1 or 2, not {settings.token_version!r}")
-
         super().__init__("apim-oauth:entra:BackendApi", name, None, opts)
 
-        self.scope_ids = {
-            s.value: permission_id(args.permission_key, "scope", s.value) for s in settings.scopes
-        }
-        self.role_ids = {
-            r.value: permission_id(args.permission_key, "role", r.value) for r in settings.app_roles
-        }
+        self.scope_ids = {s.value: permission_id(args.permission_key, "scope", s.value) for s in args.scopes}
+        self.role_ids = {r.value: permission_id(args.permission_key, "role", r.value) for r in args.app_roles}
 
         self.application = azuread.Application(
             f"{name}-app",
             azuread.ApplicationArgs(
-                display_name=settings.display_name,
+                display_name=args.display_name,
                 sign_in_audience=SIGN_IN_AUDIENCE,
                 owners=args.owners,
                 api=azuread.ApplicationApiArgs(
                     # Entra's default (null) means v1 tokens whose `aud` is the App ID URI, not the client
                     # ID: the most common cause of 401s under a v2 policy (reference 5, 8.1).
-                    requested_access_token_version=settings.token_version,
+                    requested_access_token_version=args.token_version,
                     oauth2_permission_scopes=[
                         azuread.ApplicationApiOauth2PermissionScopeArgs(
                             id=self.scope_ids[s.value],
@@ -116,7 +119,7 @@ class BackendApi(pulumi.ComponentResource):
                             type=s.type,
                             enabled=s.enabled,
                         )
-                        for s in settings.scopes
+                        for s in args.scopes
                     ],
                 ),
                 app_roles=[
@@ -128,7 +131,7 @@ class BackendApi(pulumi.ComponentResource):
                         allowed_member_types=list(r.allowed_member_types),
                         enabled=r.enabled,
                     )
-                    for r in settings.app_roles
+                    for r in args.app_roles
                 ],
             ),
             # The URI is managed by the ApplicationIdentifierUri below; without this, each `up` would
@@ -140,9 +143,9 @@ class BackendApi(pulumi.ComponentResource):
             self,
             name,
             self.application,
-            identifier_uri=settings.identifier_uri,
+            identifier_uri=args.identifier_uri,
             # Else Entra gives any app in the tenant an app-only token with no `roles` (reference 5).
-            app_role_assignment_required=settings.app_role_assignment_required,
+            app_role_assignment_required=args.app_role_assignment_required,
             owners=args.owners,
         )
 

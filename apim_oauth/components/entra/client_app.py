@@ -17,9 +17,6 @@ import pulumi
 import pulumi_azuread as azuread
 
 from apim_oauth.components.entra.backend_api import OWNERS_FIXED, SIGN_IN_AUDIENCE
-from apim_oauth.config.settings import GUID, ClientSettings, SecretSlot
-
-_KEY = r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
 
 
 def grant_key(*parts: str) -> str:
@@ -56,13 +53,38 @@ class DelegatedGrant:
 
 
 @dataclass(frozen=True)
+class SecretSlot:
+    """One client secret; a new `rotated` date replaces it while the other slot stays valid."""
+
+    name: str
+    """`blue` or `green`: a stable suffix of the password's resource name."""
+    rotated: dt.date
+    """The day the secret starts to be valid: its rotation date."""
+
+
+@dataclass(frozen=True)
+class ClientSecret:
+    """The client's secrets: one password per slot, each valid `validity_days` from its date."""
+
+    validity_days: int
+    slots: tuple[SecretSlot, ...]
+    """At least one, with distinct names."""
+
+    @property
+    def active(self) -> SecretSlot:
+        """The newest slot: the one callers should use."""
+        return max(self.slots, key=lambda s: (s.rotated, s.name))
+
+
+@dataclass(frozen=True)
 class ClientAppArgs:
     """What the client app is made of."""
 
-    settings: ClientSettings
-    """Display name and secret slots, as configured."""
+    display_name: str
+    secret: ClientSecret | None
+    """The client's secrets; None for a client without any (it signs in otherwise)."""
     role_grants: tuple[AppRoleGrant, ...]
-    """Every application permission the client gets, and no other (least privilege)."""
+    """Every application permission the client gets, and no other (least privilege); distinct keys."""
     delegated: DelegatedGrant | None
     """Delegated scopes, if the client acts for signed-in users."""
     owners: pulumi.Input[Sequence[str]]
@@ -79,49 +101,13 @@ def secret_end_date(slot: SecretSlot, validity_days: int) -> str:
     return f"{(slot.rotated + dt.timedelta(days=validity_days)).isoformat()}T00:00:00Z"
 
 
-def _validate(args: ClientAppArgs) -> None:
-    s = args.settings
-    if s.mode != "entra-app":
-        raise ValueError(f"client {s.name!r} is {s.mode}: APIM registers those clients, not this component")
-    keys: set[str] = set()
-    for grant in args.role_grants:
-        if not re.fullmatch(_KEY, grant.key):
-            raise ValueError(
-                f"client {s.name!r}: grant key {grant.key!r} is not a resource-name suffix "
-                "(lowercase letters, digits and '-'; see grant_key)"
-            )
-        if grant.key in keys:
-            raise ValueError(f"client {s.name!r}: two role grants share the key {grant.key!r}")
-        keys.add(grant.key)
-        if not re.fullmatch(GUID, grant.app_role_id):
-            raise ValueError(
-                f"client {s.name!r}: grant {grant.key!r} has app role ID {grant.app_role_id!r}, not a GUID"
-            )
-    if args.delegated is not None:
-        d = args.delegated
-        if not d.scopes:
-            raise ValueError(f"client {s.name!r}: a delegated grant needs at least one scope (or pass None)")
-        if len(set(d.scopes)) != len(d.scopes):
-            raise ValueError(f"client {s.name!r}: a delegated scope is named twice: {', '.join(d.scopes)}")
-        for scope in d.scopes:
-            scope_id = d.scope_ids.get(scope)
-            if scope_id is None:
-                raise ValueError(f"client {s.name!r}: the API defines no scope {scope!r}")
-            if not re.fullmatch(GUID, scope_id):
-                raise ValueError(f"client {s.name!r}: scope {scope!r} has ID {scope_id!r}, not a GUID")
-    if s.secret is not None:
-        if s.secret.validity_days < 1:
-            raise ValueError(f"client {s.name!r}: secret validity must be at least one day")
-        names = [slot.name for slot in s.secret.slots]
-        if not names:
-            raise ValueError(f"client {s.name!r}: a secret needs at least one slot")
-        for slot_name in names:
-            if not re.fullmatch(_KEY, slot_name):
-                raise ValueError(
-                    f"client {s.name!r}: secret slot name {slot_name!r} is not a resource-name suffix"
-                )
-        if len(set(names)) != len(names):
-            raise ValueError(f"client {s.name!r}: secret slot names repeat: {', '.join(names)}")
+def _check(args: ClientAppArgs) -> None:
+    # Not yet a configuration rule: two app role values that differ only in case or punctuation
+    # make one grant key, and two grants would get one resource name.
+    keys = [grant.key for grant in args.role_grants]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            raise ValueError(f"client {args.display_name!r}: two role grants share the key {key!r}")
 
 
 @dataclass(frozen=True)
@@ -188,10 +174,9 @@ class ClientApp(pulumi.ComponentResource):
     """Slot name -> its password."""
 
     def __init__(self, name: str, args: ClientAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        _validate(args)
+        _check(args)
         super().__init__("apim-oauth:entra:ClientApp", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        settings = args.settings
 
         # One Output for all the requested permissions: the client IDs they name are resolved together
         # and paired with the (plan-time) kinds and GUIDs in a single apply.
@@ -209,7 +194,7 @@ class ClientApp(pulumi.ComponentResource):
         self.application = azuread.Application(
             f"{name}-app",
             azuread.ApplicationArgs(
-                display_name=settings.display_name,
+                display_name=args.display_name,
                 sign_in_audience=SIGN_IN_AUDIENCE,
                 owners=args.owners,
                 required_resource_accesses=required,
@@ -253,9 +238,9 @@ class ClientApp(pulumi.ComponentResource):
         self.passwords = {}
         self.secret_end_dates = {}
         self.client_secret = None
-        if settings.secret is not None:
-            for slot in settings.secret.slots:
-                end_date = secret_end_date(slot, settings.secret.validity_days)
+        if args.secret is not None:
+            for slot in args.secret.slots:
+                end_date = secret_end_date(slot, args.secret.validity_days)
                 rotated = slot.rotated.isoformat()
                 # Dates come from configuration, never the clock, so a preview on another day shows no
                 # change (reference 8.4). Each slot is its own password: bumping one slot's date replaces
@@ -274,7 +259,7 @@ class ClientApp(pulumi.ComponentResource):
                     opts=child,
                 )
                 self.secret_end_dates[slot.name] = end_date
-            self.client_secret = pulumi.Output.secret(self.passwords[settings.secret.active.name].value)
+            self.client_secret = pulumi.Output.secret(self.passwords[args.secret.active.name].value)
 
         self.client_id = self.application.client_id
         self.service_principal_object_id = self.service_principal.object_id

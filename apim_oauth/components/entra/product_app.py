@@ -7,7 +7,6 @@ move between the two modes without its callers learning a new pattern.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,18 +15,7 @@ import pulumi_azuread as azuread
 
 from apim_oauth.azure.clouds import TokenVersion
 from apim_oauth.azure.ids import permission_id
-from apim_oauth.components.entra.backend_api import (
-    OWNERS_FIXED,
-    SIGN_IN_AUDIENCE,
-    check_permission_values,
-    expose_api,
-)
-from apim_oauth.config.settings import SLUG, SLUG_HINT, ProductSettings
-
-
-def default_display_name(product_name: str) -> str:
-    """The display name APIM itself gives a product's app (reference 1.B.2)."""
-    return f"APIMProductApplication{product_name}"
+from apim_oauth.components.entra.backend_api import OWNERS_FIXED, SIGN_IN_AUDIENCE, expose_api
 
 
 @dataclass(frozen=True)
@@ -35,33 +23,15 @@ class ProductAppArgs:
     """What the product's app is made of."""
 
     product_name: str
-    """The product's name (a slug); the role ID derives from it, so it must not change."""
+    """The product's name; the role ID derives from it, so it must not change."""
     display_name: str
-    """Display name in Entra; `default_display_name(product_name)` follows APIM's convention."""
+    """Display name in Entra; APIM's own convention is `APIMProductApplication<product>`."""
     role_value: str
-    """The one application role, `Product.<Name>.All` (`ProductSettings.role_value`)."""
+    """The one application role; APIM's own convention is `Product.<Name>.All`."""
     token_version: TokenVersion
     """Access token version; it decides the `aud` the product's policy must expect (reference 5)."""
     owners: pulumi.Input[Sequence[str]]
     """Object IDs of the app's owners: the deploying identity."""
-
-    @classmethod
-    def for_product(
-        cls,
-        product: ProductSettings,
-        *,
-        token_version: TokenVersion,
-        owners: pulumi.Input[Sequence[str]],
-        display_name: str | None = None,
-    ) -> ProductAppArgs:
-        """Args with APIM's naming conventions for `product`."""
-        return cls(
-            product_name=product.name,
-            display_name=display_name or default_display_name(product.name),
-            role_value=product.role_value,
-            token_version=token_version,
-            owners=owners,
-        )
 
 
 class ProductApp(pulumi.ComponentResource):
@@ -79,14 +49,6 @@ class ProductApp(pulumi.ComponentResource):
     service_principal: azuread.ServicePrincipal
 
     def __init__(self, name: str, args: ProductAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not re.fullmatch(SLUG, args.product_name):
-            raise ValueError(f"product name {args.product_name!r} is not valid: {SLUG_HINT}")
-        if not args.display_name.strip():
-            raise ValueError(f"product {args.product_name!r}: the app's display name must not be empty")
-        check_permission_values([args.role_value], f"product {args.product_name!r} role value")
-        if args.token_version not in (1, 2):
-            raise ValueError(f"token version must be 1 or 2, not {args.token_version!r}")
-
         super().__init__("apim-oauth:entra:ProductApp", name, None, opts)
 
         self.role_id = permission_id(f"product/{args.product_name}", "role", args.role_value)
