@@ -608,3 +608,26 @@ def test_the_whole_program_previews_under_the_offline_engine() -> None:
     assert LIST_SECRETS not in plan.invokes
     assert plan.of_type(CLIENT_APPLICATION)
     assert set(plan.outputs) >= {"products", "clients", "policies"}
+
+
+# --- type tokens --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "type_"),
+    [
+        ("entra-app", "apim-oauth:apim:EntraAppProduct"),
+        ("apim-managed", "apim-oauth:apim:ApimManagedProduct"),
+    ],
+)
+def test_a_product_deployed_before_the_split_per_mode_moves_without_replacement(
+    mode: Mode, type_: str
+) -> None:
+    # Both kinds were `apim-oauth:apim:Product`; without an alias, `up` would delete every deployed
+    # product and its links and create them anew. Children follow their parent's alias (the engine
+    # derives their old URNs from it), so the component's alias is the one that matters.
+    plan = run(_apis_and_product("gold", ("echo",), mode=mode))
+
+    (component,) = [r for r in plan.resources if not r.custom and r.name == "gold"]
+    assert component.type == type_
+    assert [(a.type, a.name, a.urn) for a in component.aliases] == [("apim-oauth:apim:Product", "", "")]

@@ -15,6 +15,8 @@ from typing import Any, cast
 import pulumi
 from pulumi_azure_native import apimanagement, resources
 
+from apim_oauth.components.apim.entra_app_product import PRODUCT_TYPE_BEFORE_SPLIT
+
 # The first ARM version with a product's `authenticationType` and `application` (reference 2); the
 # SDK's `apimanagement.Product` (2024-05-01) has neither.
 APPLICATION_ACCESS_API_VERSION = "2024-10-01-preview"
@@ -67,7 +69,14 @@ class ApimManagedProduct(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ApimManagedProductArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("apim-oauth:apim:Product", name, None, opts)
+        # Until the split per mode both kinds were `apim-oauth:apim:Product`: the alias moves a deployed
+        # product to the new type without replacing it, and its children follow their parent's alias
+        # (pulumi.com/docs/iac/operations/stack-management/refactoring-with-aliases, "Changing a
+        # resource's type").
+        aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=PRODUCT_TYPE_BEFORE_SPLIT)])
+        super().__init__(
+            "apim-oauth:apim:ApimManagedProduct", name, None, pulumi.ResourceOptions.merge(opts, aliases)
+        )
         child = pulumi.ResourceOptions(parent=self)
         state = (
             apimanagement.ProductState.PUBLISHED

@@ -15,6 +15,9 @@ from pulumi_azure_native import apimanagement
 
 from apim_oauth.components.apim.api import POLICY_FORMAT, POLICY_ID
 
+PRODUCT_TYPE_BEFORE_SPLIT = "apim-oauth:apim:Product"
+"""The type token of both product components until they were split per mode: their alias."""
+
 
 @dataclass(frozen=True)
 class EntraAppProductArgs:
@@ -47,7 +50,14 @@ class EntraAppProduct(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EntraAppProductArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("apim-oauth:apim:Product", name, None, opts)
+        # Until the split per mode both kinds were `apim-oauth:apim:Product`: the alias moves a deployed
+        # product to the new type without replacing it, and its children follow their parent's alias
+        # (pulumi.com/docs/iac/operations/stack-management/refactoring-with-aliases, "Changing a
+        # resource's type").
+        aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=PRODUCT_TYPE_BEFORE_SPLIT)])
+        super().__init__(
+            "apim-oauth:apim:EntraAppProduct", name, None, pulumi.ResourceOptions.merge(opts, aliases)
+        )
         child = pulumi.ResourceOptions(parent=self)
         product = apimanagement.Product(
             f"{name}-product",
