@@ -4,27 +4,75 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 import yaml
 
 from apim_oauth.config.reader import ConfigError
+from tools.plan.engine import DuplicateUrnError
 from tools.plan.mermaid import mermaid
 from tools.plan.plan_json import plan_json
 from tools.plan.policy_files import write_policies
 from tools.plan.program import STACKS_DIR, compute_plan, load_config
 from tools.plan.tree import render_tree
 
+STDOUT = Path("-")
+
+DESCRIPTION = (
+    "Run the program offline for one stack and show what it would deploy, without Azure or credentials."
+)
+EPILOG = textwrap.dedent(
+    """\
+    The program runs under an in-process engine that fabricates deterministic IDs (from each
+    resource's type and name), so the same stack file gives the same plan on any machine and day.
+    The tree starts with one line: resources by provider, and which are protected or retained on
+    delete; each resource shows its options ([protect; retainOnDelete; ...], aliases, dependsOn) and
+    the inputs set on it. Secrets are shown as [secret].
+
+    examples:
+      python -m tools plan --stack dev
+      python -m tools plan --stack prod --json out/prod.json --policies-dir out/prod-policies
+
+    exit codes:
+      0  the plan was computed (and the files asked for were written)
+      2  bad input: no such stack file, an invalid configuration (one line "config error: KEY: WHAT"),
+         two resources under one URN (the Pulumi engine refuses those too), or a file not writable
+    """
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.NAME.yaml")
-    parser.add_argument("--config", type=Path, help="stack file to read instead of stacks/Pulumi.NAME.yaml")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write resources and outputs as JSON")
+    parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
-        "--policies-dir", type=Path, metavar="DIR", help="write each rendered policy to DIR/NAME.xml"
+        "--stack", required=True, metavar="NAME", help="the stack to plan; reads stacks/Pulumi.NAME.yaml"
     )
     parser.add_argument(
-        "--mermaid", type=Path, metavar="FILE", help="write the resource graph as a Mermaid flowchart"
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="read this stack file instead of stacks/Pulumi.NAME.yaml (NAME still names the stack)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write the plan as JSON (resources with inputs, outputs, dependencies and options; "
+        "stack outputs) to FILE; `-` writes it to standard output instead of the tree",
+    )
+    parser.add_argument(
+        "--policies-dir",
+        type=Path,
+        metavar="DIR",
+        help="also write each rendered policy document to DIR/NAME.xml (for check-token --policy)",
+    )
+    parser.add_argument(
+        "--mermaid",
+        type=Path,
+        metavar="FILE",
+        help="also write the resource graph as a Mermaid flowchart (an edge per dependency) to FILE",
     )
     parser.set_defaults(run=run)
 
@@ -42,8 +90,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
+    except DuplicateUrnError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
-        if args.json:
+        if args.json and args.json != STDOUT:
             _write(args.json, plan_json(plan))
         if args.policies_dir:
             write_policies(plan, args.policies_dir)
@@ -52,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"plan: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
-    print(render_tree(plan))
+    sys.stdout.write(plan_json(plan) if args.json == STDOUT else render_tree(plan) + "\n")
     return 0
 
 

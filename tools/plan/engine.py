@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -23,6 +24,7 @@ from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPriva
 from apim_oauth.azure.clouds import Cloud
 from tools.plan.mocks import OfflineMocks
 from tools.plan.model import Plan, RecordedAlias, RecordedResource
+from tools.plan.urns import alias_urn, is_provider_version_alias
 
 
 def _alias(message: alias_pb2.Alias) -> RecordedAlias:
@@ -39,29 +41,67 @@ def _alias(message: alias_pb2.Alias) -> RecordedAlias:
     )
 
 
+class DuplicateUrnError(Exception):
+    """Two resources registered under one URN: the real engine stops the deployment with this message."""
+
+    def __init__(self, urn: str) -> None:
+        # pulumi/pulumi sdk/go/common/diag/errors.go, GetDuplicateResourceURNError (code 2001).
+        super().__init__(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+        self.urn = urn
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The SDK's mock monitor, also keeping each request's parent, dependencies, aliases and options."""
+    """The SDK's mock monitor, also keeping each request's parent, dependencies, aliases and options.
+
+    The SDK's own mock monitor keeps the last of two registrations under one URN; the engine refuses
+    the second (`step_generator.go`, `GetDuplicateResourceURNError`), and so does this one.
+    """
 
     def __init__(self, mocks: OfflineMocks) -> None:
         super().__init__(mocks)
         self.registrations: dict[str, dict[str, Any]] = {}
+        self._claimed: set[str] = set()
+        self._lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
-        response = super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType]
         if request.type == "pulumi:pulumi:Stack":
-            return response
-        self.registrations[response.urn] = {
+            return super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType]
+        urn = self.make_urn(request.parent, request.type, request.name)
+        # The SDK calls the monitor from a thread pool: two registrations of one URN may arrive at once.
+        with self._lock:
+            if urn in self._claimed:
+                raise DuplicateUrnError(urn)
+            self._claimed.add(urn)
+        response = super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType]
+        parent: str = request.parent
+        aliases = tuple(_alias(a) for a in request.aliases) + tuple(
+            RecordedAlias(urn=u) for u in request.aliasURNs
+        )
+        from_inputs = {u for deps in request.propertyDependencies.values() for u in deps.urns}
+        self.registrations[urn] = {
             "type": request.type,
             "name": request.name,
-            "parent": request.parent or None,
+            "parent": parent or None,
             "custom": bool(request.custom),
             "dependencies": sorted(set(request.dependencies)),
             "protect": bool(request.protect),
             "secret_outputs": frozenset(request.additionalSecretOutputs),
             # The mock monitor supports alias specs, so the SDK sends `aliases` (specs or URNs), and
             # `aliasURNs` only to an engine without that feature: record both.
-            "aliases": tuple(_alias(a) for a in request.aliases)
-            + tuple(RecordedAlias(urn=u) for u in request.aliasURNs),
+            "aliases": aliases,
+            "alias_urns": tuple(
+                dict.fromkeys(
+                    alias_urn(a, urn=urn, parent=parent or None)
+                    for a in aliases
+                    if not is_provider_version_alias(a, request.type)
+                )
+            ),
+            "retain_on_delete": bool(request.retainOnDelete),
+            "delete_before_replace": bool(request.deleteBeforeReplace),
+            "ignore_changes": tuple(request.ignoreChanges),
+            "replace_on_changes": tuple(request.replaceOnChanges),
+            # The request merges `dependsOn` into `dependencies`; what no input carries was asked for.
+            "depends_on": tuple(sorted(set(request.dependencies) - from_inputs)),
             "inputs": rpc.deserialize_properties(request.object, keep_unknowns=True),
         }
         return response
@@ -140,6 +180,12 @@ def _recorded(monitor: RecordingMonitor) -> list[RecordedResource]:
                 protect=reg["protect"],
                 secret_outputs=secret_names,
                 aliases=reg["aliases"],
+                retain_on_delete=reg["retain_on_delete"],
+                delete_before_replace=reg["delete_before_replace"],
+                ignore_changes=reg["ignore_changes"],
+                replace_on_changes=reg["replace_on_changes"],
+                depends_on=reg["depends_on"],
+                alias_urns=reg["alias_urns"],
             )
         )
     return resources

@@ -44,7 +44,15 @@ class RecordedResource:
     protect: bool = False
     secret_outputs: frozenset[str] = frozenset()
     aliases: tuple[RecordedAlias, ...] = ()
-    """What the resource declared it was once (in the order declared); not part of the plan JSON."""
+    """What the resource declared it was once (in the order declared), as the SDK sent it."""
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    """URNs it waits for beyond those its inputs carry (`dependsOn`, as the engine can tell them apart)."""
+    alias_urns: tuple[str, ...] = ()
+    """The URNs its aliases name, in declared order; the provider SDKs' API-version aliases left out."""
 
 
 @dataclass

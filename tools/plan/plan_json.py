@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from tools.plan.model import Plan, sanitized
+from tools.plan.model import Plan, RecordedResource, sanitized
+
+
+def options(resource: RecordedResource) -> dict[str, Any]:
+    """The resource options that decide what `pulumi up` may do to it (named as in the Pulumi SDKs)."""
+    return {
+        "protect": resource.protect,
+        "retainOnDelete": resource.retain_on_delete,
+        "deleteBeforeReplace": resource.delete_before_replace,
+        "ignoreChanges": list(resource.ignore_changes),
+        "replaceOnChanges": list(resource.replace_on_changes),
+        "aliases": list(resource.alias_urns),
+        "dependsOn": list(resource.depends_on),
+    }
 
 
 def plan_json(plan: Plan) -> str:
@@ -19,6 +33,7 @@ def plan_json(plan: Plan) -> str:
                 "inputs": sanitized(r.inputs),
                 "outputs": sanitized(r.outputs),
                 "dependencies": r.dependencies,
+                "options": options(r),
             }
             for r in sorted(plan.resources, key=lambda r: r.urn)
         ],

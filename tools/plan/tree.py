@@ -1,41 +1,87 @@
-"""The plan as a tree a person reads: resources under their parents, the inputs that matter, outputs."""
+"""The plan as a tree a person reads: a summary, resources under their parents with the inputs and
+options that matter, then the stack outputs."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from tools.plan.model import Plan, RecordedResource, sanitized
 
 MAX_SHOWN = 72
-"""Longest input value shown in the tree; the JSON has them whole."""
+"""Longest structured or multi-word input shown in the tree; the JSON has them whole."""
 
 
 def _short(value: Any) -> str:
+    # One word (a name, an ARM ID, a GUID, a URL) is shown whole: a reviewer compares IDs exactly.
+    if isinstance(value, str) and value and not any(c.isspace() for c in value):
+        return value
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     text = " ".join(text.split())
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
 def _shown_inputs(resource: RecordedResource) -> list[str]:
-    """`key=value` for the inputs a reviewer looks at: every set input, long ones shortened."""
+    """`key=value` for the inputs a reviewer looks at: every set input, long texts shortened."""
     clean = sanitized(resource.inputs)
     return [f"{k}={_short(v)}" for k, v in sorted(clean.items()) if v not in (None, "", [], {})]
+
+
+def _flags(resource: RecordedResource) -> str:
+    """The lifecycle options set on the resource, as `[protect, retainOnDelete, ...]`."""
+    flags = [
+        name
+        for name, on in (
+            ("protect", resource.protect),
+            ("retainOnDelete", resource.retain_on_delete),
+            ("deleteBeforeReplace", resource.delete_before_replace),
+        )
+        if on
+    ]
+    if resource.ignore_changes:
+        flags.append(f"ignoreChanges: {', '.join(resource.ignore_changes)}")
+    if resource.replace_on_changes:
+        flags.append(f"replaceOnChanges: {', '.join(resource.replace_on_changes)}")
+    return f" [{'; '.join(flags)}]" if flags else ""
+
+
+def _option_lines(resource: RecordedResource, names: Mapping[str, str]) -> list[str]:
+    lines = [f"alias: {urn}" for urn in resource.alias_urns]
+    lines.extend(f"dependsOn: {names.get(urn, urn)}" for urn in resource.depends_on)
+    return lines
+
+
+def summary(plan: Plan) -> str:
+    """One line: how many resources of each provider, and which ones are protected or retained."""
+    providers = Counter(_provider(r) for r in plan.resources)
+    counts = ", ".join(f"{n} {p}" for p, n in sorted(providers.items(), key=lambda item: (-item[1], item[0])))
+    guarded = [r for r in plan.resources if r.protect or r.retain_on_delete]
+    kept = ", ".join(
+        f"{r.name} ({', '.join(w for w, on in (('protected', r.protect), ('retained', r.retain_on_delete)) if on)})"
+        for r in sorted(guarded, key=lambda r: r.name)
+    )
+    return f"{len(plan.resources)} resources ({counts}); protected or retained on delete: {kept or 'none'}"
+
+
+def _provider(resource: RecordedResource) -> str:
+    package = resource.type.split(":", 1)[0]
+    return package if resource.custom else f"{package} components"
 
 
 def render_tree(plan: Plan) -> str:
     children: dict[str | None, list[RecordedResource]] = {}
     for r in plan.resources:
         children.setdefault(r.parent, []).append(r)
-    lines = [f"Resources ({len(plan.resources)}):"]
+    names = {r.urn: f"{r.type} {r.name}" for r in plan.resources}
+    lines = [summary(plan), f"Resources ({len(plan.resources)}):"]
 
     def walk(parent: str | None, depth: int) -> None:
         for r in sorted(children.get(parent, []), key=lambda r: (r.type, r.name)):
-            flags = " [protected]" if r.protect else ""
-            lines.append(f"{'  ' * depth}- {r.type} {r.name}{flags}")
-            if r.custom:
-                lines.extend(f"{'  ' * depth}    {item}" for item in _shown_inputs(r))
+            lines.append(f"{'  ' * depth}- {r.type} {r.name}{_flags(r)}")
+            details = _option_lines(r, names) + (_shown_inputs(r) if r.custom else [])
+            lines.extend(f"{'  ' * depth}    {item}" for item in details)
             walk(r.urn, depth + 1)
 
     walk(None, 1)

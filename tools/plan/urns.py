@@ -1,0 +1,80 @@
+"""Pulumi URNs and aliases, computed as the engine computes them.
+
+Source: pulumi/pulumi 3.260 (commit 1b59498), `sdk/go/common/resource/urn.go` (`CreateURN`: a child's
+type is qualified by its parent's, joined with `$`) and `pkg/resource/deploy/step_generator.go`
+(`collapseAliasToUrn`: an alias spec's empty fields mean "as the resource is now";
+`inheritedChildAlias`: a child follows its parent's alias, and a name that starts with the parent's
+name takes the parent's old name as its prefix).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tools.plan.model import RecordedAlias
+
+# A provider SDK's alias to the same resource at a pinned API version (`pkg:module/v20220801:Name`):
+# every azure-native resource declares a score of them; none names an older state of this program.
+_VERSIONED_MODULE = re.compile(r"^(?P<pkg>[^:]+):(?P<module>[^:/]+)/v[^:]+:(?P<name>[^:]+)$")
+
+
+def create_urn(name: str, type_: str, parent: str | None, project: str, stack: str) -> str:
+    """`CreateURN`: a child's URN is its parent's up to the name, then `$type::name`."""
+    if parent:
+        return f"{parent[: parent.rindex('::')]}${type_}::{name}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+def qualified_type(urn: str) -> str:
+    """`parent$child` type chain of a URN (its third `::` field)."""
+    return urn.split("::")[2]
+
+
+def urn_name(urn: str) -> str:
+    return urn.split("::", 3)[3]
+
+
+def urn_type(urn: str) -> str:
+    return qualified_type(urn).rsplit("$", 1)[-1]
+
+
+def _stack_and_project(urn: str) -> tuple[str, str]:
+    stack, project = urn.split("::")[:2]
+    return stack.removeprefix("urn:pulumi:"), project
+
+
+def is_provider_version_alias(alias: RecordedAlias, type_: str) -> bool:
+    """An alias only to the same type at a pinned API version, as the provider SDKs add to each resource."""
+    if alias.urn or alias.name or alias.parent_urn or alias.no_parent or alias.stack or alias.project:
+        return False
+    match = _VERSIONED_MODULE.match(alias.type)
+    return match is not None and f"{match['pkg']}:{match['module']}:{match['name']}" == type_
+
+
+def alias_urn(alias: RecordedAlias, *, urn: str, parent: str | None) -> str:
+    """The URN an alias of the resource `urn` (child of `parent`) names, before any parent alias applies.
+
+    `collapseAliasToUrn`, with one difference kept on purpose: the real engine drops a parent that is
+    the root stack, because its URNs of top-level resources carry no stack type; the SDK's mock
+    monitor, whose URNs the plans hold, qualifies them with `pulumi:pulumi:Stack$`, so the stack
+    stays as the parent here and an alias names a URN in the plans' own convention.
+    """
+    if alias.urn:
+        return alias.urn
+    stack, project = _stack_and_project(urn)
+    return create_urn(
+        alias.name or urn_name(urn),
+        alias.type or urn_type(urn),
+        None if alias.no_parent else (alias.parent_urn or parent),
+        alias.project or project,
+        alias.stack or stack,
+    )
+
+
+def inherited_child_alias(child_urn: str, parent_urn: str, parent_alias: str) -> str:
+    """The URN a child had under its parent's old URN (`inheritedChildAlias`)."""
+    name, parent_name = urn_name(child_urn), urn_name(parent_urn)
+    if name.startswith(parent_name):
+        name = urn_name(parent_alias) + name[len(parent_name) :]
+    stack, project = _stack_and_project(child_urn)
+    return create_urn(name, urn_type(child_urn), parent_alias, project, stack)
