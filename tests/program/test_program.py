@@ -226,7 +226,7 @@ def test_cli_plan_writes_json_policies_and_mermaid(tmp_path: Path) -> None:
     assert "[secret]" in result.stdout
     document = json.loads((tmp_path / "plan.json").read_text())
     assert {"resources", "outputs"} == set(document)
-    assert {"urn", "type", "name", "parent", "inputs", "outputs", "dependencies"} == set(
+    assert {"urn", "type", "name", "parent", "inputs", "outputs", "dependencies", "options"} == set(
         document["resources"][0]
     )
     written = sorted(p.name for p in (tmp_path / "policies").iterdir())

@@ -146,6 +146,13 @@ def run_program(
     gc.disable()
     try:
         _sync_await(run_pulumi_func(program))
+    except BaseException:
+        # The SDK stops waiting at the first failure and leaves the failed run's outputs, the failure
+        # among them, in its settings: the next run in this process (a later test) would re-raise it.
+        sdk_settings: Any = runtime_settings.SETTINGS
+        with sdk_settings.lock:
+            sdk_settings.outputs.clear()
+        raise
     finally:
         if collector_was_enabled:
             gc.enable()
