@@ -101,6 +101,10 @@ def app_claims(version: TokenVersion = 2, **overrides: object) -> dict[str, obje
     claims.update(
         {"azp": CALLER_ID, "azpacr": "1"} if version == 2 else {"appid": CALLER_ID, "appidacr": "1"}
     )
+    expires = overrides.get("exp")
+    if isinstance(expires, int) and "nbf" not in overrides and "iat" not in overrides:
+        # A token issued an hour before it expires, as Entra's are: never an nbf after its exp.
+        claims["iat"] = claims["nbf"] = min(NOW - 300, expires - 3600)
     claims.update(overrides)
     return {name: value for name, value in claims.items() if value is not None}
 

@@ -7,7 +7,6 @@ import contextlib
 import json
 import string
 
-import jwt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -148,34 +147,6 @@ def test_alg_none_in_any_letter_case_is_rejected(alg: str) -> None:
     assert codes(check(assemble({"alg": alg}, app_claims()))) == ["TokenSignatureInvalid"]
 
 
-def test_hs256_signed_with_the_rsa_public_key_is_rejected() -> None:
-    # Key confusion: the attacker knows the public key and uses it as an HMAC secret.
-    pem = key_material().rsa_public_pem()
-    for header in ({"alg": "HS256", "kid": RSA_KID}, {"alg": "HS256"}):
-        signing_input = f"{segment(header)}.{segment(app_claims())}".encode()
-        signature = HMACAlgorithm(HMACAlgorithm.SHA256).sign(signing_input, pem)
-        verdict = check(signing_input.decode() + "." + b64url(signature))
-        assert codes(verdict) == ["TokenSignatureInvalid"], header
-        assert "key confusion" in hints(verdict)
-
-
-def test_hs256_signed_with_the_rsa_jwk_as_secret_is_rejected_even_with_inline_keys() -> None:
-    # A policy with a symmetric key of its own still never uses the RSA key for HS256.
-    jwk_text = RSAAlgorithm.to_jwk(key_material().rsa.public_key()).encode()
-    policy = hand_policy(
-        '<openid-config url="https://login.microsoftonline.com/'
-        f'{TENANT}/v2.0/.well-known/openid-configuration" />'
-        f"<issuer-signing-keys><key>{base64.b64encode(b'k' * 32).decode()}</key></issuer-signing-keys>"
-        f"<audiences><audience>{BACKEND_ID}</audience></audiences>"
-    )
-    header = {"alg": "HS256", "kid": RSA_KID}
-    signing_input = f"{segment(header)}.{segment(app_claims())}".encode()
-    signature = HMACAlgorithm(HMACAlgorithm.SHA256).sign(signing_input, jwk_text)
-    verdict = check(signing_input.decode() + "." + b64url(signature), policy)
-    assert codes(verdict) == ["TokenSignatureInvalid"]
-    assert "cannot verify an HS256 signature" in verdict.reasons[0].message
-
-
 def test_unknown_kid_signed_by_an_unpublished_key_is_key_not_found() -> None:
     token = sign(app_claims(), key=key_material().unpublished, kid=UNPUBLISHED_KID)
     verdict = check(token)
@@ -186,11 +157,6 @@ def test_unknown_kid_signed_by_an_unpublished_key_is_key_not_found() -> None:
 
 def test_known_kid_with_a_signature_of_another_key_is_signature_invalid() -> None:
     token = sign(app_claims(), key=key_material().unpublished, kid=RSA_KID)
-    assert codes(check(token)) == ["TokenSignatureInvalid"]
-
-
-def test_no_kid_and_no_key_verifies_is_signature_invalid() -> None:
-    token = sign(app_claims(), key=key_material().unpublished, kid=None)
     assert codes(check(token)) == ["TokenSignatureInvalid"]
 
 
@@ -214,21 +180,6 @@ def test_algorithm_the_gateway_does_not_accept_is_rejected() -> None:
     assert "RS384" in verdict.reasons[0].message
 
 
-def test_rsa_key_declared_for_one_algorithm_does_not_verify_another() -> None:
-    jwks = key_material().jwks()
-    jwks["keys"][0]["alg"] = "RS256"
-    served = entra_metadata(jwks=jwks)
-    assert codes(check(sign(app_claims(), algorithm="PS256"), **served)) == ["TokenSignatureInvalid"]
-
-
-def test_symmetric_key_in_a_jwks_is_never_used() -> None:
-    secret = b"s" * 32
-    jwks = {"keys": [{"kty": "oct", "k": b64url(secret), "kid": "oct-1"}]}
-    token = sign(app_claims(), algorithm="HS256", key=secret, kid="oct-1")
-    verdict = check(token, **entra_metadata(jwks=jwks))
-    assert codes(verdict) == ["TokenSignatureInvalid"]
-
-
 def test_inline_symmetric_key_verifies_hs256_and_a_wrong_secret_does_not() -> None:
     secret = b"an-inline-256-bit-secret-for-tests!"
     policy = hand_policy(
@@ -238,7 +189,8 @@ def test_inline_symmetric_key_verifies_hs256_and_a_wrong_secret_does_not() -> No
     )
     assert check(sign(app_claims(), algorithm="HS256", key=secret, kid=None), policy).accepted
     wrong = sign(app_claims(), algorithm="HS256", key=b"x" * 40, kid=None)
-    assert codes(check(wrong, policy)) == ["TokenSignatureInvalid"]
+    # No kid and no key verifies: JsonWebTokenHandler.ValidateToken.cs `ValidateSignature`, IDX10517.
+    assert codes(check(wrong, policy)) == ["TokenSignatureKeyNotFound"]
 
 
 def test_inline_rsa_modulus_and_exponent_verify_rs256() -> None:
@@ -252,16 +204,6 @@ def test_inline_rsa_modulus_and_exponent_verify_rs256() -> None:
     assert check(sign(app_claims(), kid="inline-1"), policy).accepted
     other = sign(app_claims(), key=key_material().unpublished, kid="inline-1")
     assert codes(check(other, policy)) == ["TokenSignatureInvalid"]
-
-
-def test_unsigned_token_passes_only_a_policy_that_turns_signatures_off() -> None:
-    policy = hand_policy(
-        f"<audiences><audience>{BACKEND_ID}</audience></audiences><issuers><issuer>{issuer()}</issuer></issuers>",
-        **{"require-signed-tokens": "false"},
-    )
-    verdict = check(assemble({"alg": "none"}, app_claims()), policy)
-    assert verdict.accepted
-    assert "anyone can forge" in hints(verdict)
 
 
 def test_certificate_keys_make_an_unverifiable_token_inconclusive() -> None:
@@ -356,16 +298,6 @@ def test_v2_token_against_a_v1_policy_is_rejected_with_a_version_hint() -> None:
     assert "v2.0 access token" in hints(verdict)
 
 
-def test_explicit_issuers_replace_the_discovered_one() -> None:
-    # Stricter reading of an unsure point: <issuers> present means only those.
-    policy = hand_policy(
-        f'<openid-config url="{CLOUDS["global"].openid_config_url(TENANT, 2)}" />'
-        f"<audiences><audience>{BACKEND_ID}</audience></audiences>"
-        "<issuers><issuer>https://issuer.example/</issuer></issuers>"
-    )
-    assert codes(check(sign(app_claims()), policy)) == ["TokenIssuerNotAllowed"]
-
-
 def test_without_issuers_the_discovered_issuer_is_required() -> None:
     policy = hand_policy(
         f'<openid-config url="{CLOUDS["global"].openid_config_url(TENANT, 1)}" />'
@@ -375,13 +307,6 @@ def test_without_issuers_the_discovered_issuer_is_required() -> None:
     verdict = check(sign(app_claims(2)), policy)
     assert codes(verdict) == ["TokenIssuerNotAllowed"]
     assert "v2.0 access token" in hints(verdict)
-
-
-def test_policy_without_audiences_rejects_and_says_why() -> None:
-    policy = hand_policy(f'<openid-config url="{CLOUDS["global"].openid_config_url(TENANT, 2)}" />')
-    verdict = check(sign(app_claims()), policy)
-    assert codes(verdict) == ["TokenAudienceNotAllowed"]
-    assert "tokens issued for any app" in hints(verdict)
 
 
 # --- required claims ----------------------------------------------------------------------------
@@ -537,15 +462,13 @@ def _valid_header() -> str:
         ("a.b", "2 part"),
         ("a.b.c.d", "4 part"),
         ("a.b.c.d.e", "encrypted"),
-        ("e30.e30.!!!!", "signature is not base64url"),
         ("%%%.e30.", "header is not base64url"),
         (f"{b64url(b'not json')}.e30.", "header is not JSON"),
         (f"{segment([1, 2])}.e30.", "not a JSON object"),
-        (f"{segment({'typ': 'JWT'})}.e30.", "no 'alg'"),
-        (f"{segment({'alg': 'RS256', 'kid': 7})}.e30.", "Key ID"),
-        ("e30AA.e30.", "header is not base64url"),
-        ("e31.e30.", "cannot be decoded"),  # not canonical base64url
-        (b64url(b'{"alg":"RS256","alg":"none"}') + ".e30.", "duplicate"),
+        (f"{segment({'alg': 'RS256', 'kid': 7})}.e30.", "'kid' is not a string"),
+        ("e30AA.e30.", "impossible base64url length"),
+        (f"{segment({'alg': 'RS256'})}.{segment({'exp': None})}.", "exp is not a number"),
+        (f"{segment({'alg': 'RS256'})}.{segment({'aud': 7})}.", "aud is not a string"),
         ("Bearer", "1 part"),
     ],
 )
@@ -558,11 +481,6 @@ def test_malformed_tokens_are_jwt_invalid(token: str, problem: str) -> None:
 def test_payload_that_is_not_json_is_jwt_invalid() -> None:
     token = ".".join((_valid_header(), b64url(bytes([0xFF, 0xFE])), b64url(b"sig")))
     assert codes(check(token)) == ["JwtInvalid"]
-
-
-def test_duplicate_claims_are_jwt_invalid() -> None:
-    payload = b64url(b'{"aud":"x","aud":"' + BACKEND_ID.encode() + b'"}')
-    assert codes(check(f"{_valid_header()}.{payload}.{b64url(b'sig')}")) == ["JwtInvalid"]
 
 
 def test_huge_token_is_jwt_invalid_without_being_parsed() -> None:
@@ -585,22 +503,6 @@ def test_a_token_broken_by_whitespace_is_jwt_invalid_and_not_quoted() -> None:
     assert token[:30] not in json.dumps(verdict.to_json())
 
 
-def test_short_hs256_key_is_never_trusted() -> None:
-    secret = b"short-secret"
-    policy = hand_policy(
-        f"<issuer-signing-keys><key>{base64.b64encode(secret).decode()}</key></issuer-signing-keys>"
-        f"<audiences><audience>{BACKEND_ID}</audience></audiences><issuers><issuer>{issuer()}</issuer></issuers>"
-    )
-    header = {"alg": "HS256"}
-    signing_input = f"{segment(header)}.{segment(app_claims())}".encode()
-    token = (
-        signing_input.decode() + "." + b64url(HMACAlgorithm(HMACAlgorithm.SHA256).sign(signing_input, secret))
-    )
-    verdict = check(token, policy)
-    assert codes(verdict) == ["TokenSignatureInvalid"]
-    assert "too short" in verdict.reasons[0].message
-
-
 def test_short_hs256_key_stays_refused_when_the_policy_is_reused() -> None:
     # pyjwt's prepare_key outcome is cached per key: a refused key is refused every time.
     secret = b"short-secret"
@@ -615,8 +517,9 @@ def test_short_hs256_key_stays_refused_when_the_policy_is_reused() -> None:
     token = f"{signing_input.decode()}.{b64url(signature)}"
     for _ in range(2):
         verdict = check(token, policy)
-        assert codes(verdict) == ["TokenSignatureInvalid"]
-        assert "too short" in verdict.reasons[0].message
+        # SymmetricSignatureProvider.cs: 96 bits < DefaultMinimumSymmetricKeySizeInBits (128); no kid: IDX10517.
+        assert codes(verdict) == ["TokenSignatureKeyNotFound"]
+        assert "shorter than the 128 bits" in verdict.reasons[0].message
 
 
 def _signed_by_hand(header: dict[str, object], payload_segment: str) -> str:
@@ -629,81 +532,6 @@ def _signed_by_hand(header: dict[str, object], payload_segment: str) -> str:
 def test_a_token_signed_by_hand_is_accepted() -> None:
     # The control for the header-rule tests below: only the header differs between them.
     assert check(_signed_by_hand({"alg": "RS256", "kid": RSA_KID}, segment(app_claims()))).accepted
-
-
-@pytest.mark.parametrize(
-    ("extra", "problem"),
-    [
-        ({"crit": ["urn:example:must-understand"], "urn:example:must-understand": True}, "not supported"),
-        ({"crit": ["exp"], "exp": NOW + 3300}, "not supported"),
-        ({"crit": []}, "non-empty list"),
-        ({"crit": "b64"}, "non-empty list"),
-        ({"crit": [7]}, "not a string"),
-        ({"crit": ["b64"]}, "lacks"),
-        ({"b64": False}, "'b64' to false"),
-        ({"b64": False, "crit": ["b64"]}, "'b64' to false"),
-        ({"kid": None}, "Key ID"),
-    ],
-)
-def test_validly_signed_tokens_break_the_header_rules_of_pyjwts_reader(
-    extra: dict[str, object], problem: str
-) -> None:
-    # The reader is the evaluator's own: it must keep refusing what pyjwt's reader refuses. An
-    # unknown critical extension must not be ignored (RFC 7515, 4.1.11), and b64 false would make
-    # the payload segment mean something else than what was signed (RFC 7797).
-    header: dict[str, object] = {"alg": "RS256", "kid": RSA_KID, **extra}
-    verdict = check(_signed_by_hand(header, segment(app_claims())))
-    assert codes(verdict) == ["JwtInvalid"], extra
-    assert problem in verdict.reasons[0].message
-
-
-def test_critical_b64_true_is_read_as_pyjwt_reads_it() -> None:
-    header: dict[str, object] = {"alg": "RS256", "kid": RSA_KID, "b64": True, "crit": ["b64"]}
-    assert check(_signed_by_hand(header, segment(app_claims()))).accepted
-
-
-def test_detached_payload_token_from_pyjwt_is_jwt_invalid() -> None:
-    detached = jwt.PyJWS().encode(
-        json.dumps(app_claims()).encode(),
-        key_material().rsa,
-        algorithm="RS256",
-        headers={"kid": RSA_KID, "b64": False},
-    )
-    assert detached.split(".")[1] == ""
-    assert codes(check(detached)) == ["JwtInvalid"]
-
-
-def _with_unused_bits(part: int) -> list[str]:
-    """The parts of a valid token whose segment `part` has unused bits in its last character."""
-    for size in range(4):
-        parts = sign(app_claims(padding="x" * size)).split(".")
-        if len(parts[part]) % 4 in (2, 3):
-            return parts
-    raise AssertionError("no padding gives the segment unused bits")
-
-
-@pytest.mark.parametrize("part", [1, 2])
-def test_non_canonical_base64url_of_a_valid_token_is_jwt_invalid(part: int) -> None:
-    # Stray low bits in the last character decode to the same bytes, so the signature still
-    # verifies: only the canonical-encoding check stops a second spelling of the token.
-    parts = _with_unused_bits(part)
-    original = parts[part]
-    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
-    unused = 16 if len(original) % 4 == 2 else 4  # values the last character's unused bits can take
-    parts[part] = original[:-1] + alphabet[alphabet.index(original[-1]) + 1]
-    assert alphabet.index(original[-1]) % unused == 0
-    assert base64.urlsafe_b64decode(parts[part] + "==") == base64.urlsafe_b64decode(original + "==")
-    verdict = check(".".join(parts))
-    assert codes(verdict) == ["JwtInvalid"]
-    assert "cannot be decoded" in verdict.reasons[0].message
-
-
-@pytest.mark.parametrize("part", [0, 1, 2])
-def test_padded_segments_are_jwt_invalid(part: int) -> None:
-    # pyjwt's reader tolerates '=' padding; the gateway's tokens never have it.
-    parts = sign(app_claims()).split(".")
-    parts[part] += "=" * (-len(parts[part]) % 4 or 4)
-    assert codes(check(".".join(parts))) == ["JwtInvalid"]
 
 
 def test_wrong_authorization_scheme_is_not_present() -> None:
@@ -759,7 +587,14 @@ def test_any_single_character_change_to_a_valid_token_is_rejected(data: st.DataO
         )
     )
     mutated = token[:position] + replacement + token[position + 1 :]
-    assert not check(mutated).accepted
+    # Base64UrlEncoding.cs `Decode` drops the unused low bits of a segment's last character: a change
+    # there leaves the bytes, and the gateway's verdict, as they were. Every other change is rejected.
+    same_bytes = "." not in (token[position], replacement) and _decoded(mutated) == _decoded(token)
+    assert check(mutated).accepted is same_bytes
+
+
+def _decoded(token: str) -> list[bytes]:
+    return [base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)) for part in token.split(".")]
 
 
 _JSON_VALUES = st.recursive(
@@ -869,11 +704,6 @@ def test_raw_policy_expressions_do_not_hide_the_validator() -> None:
     assert isinstance(policy, ValidateJwt)
     assert policy.audiences == (BACKEND_ID,)
     assert "not well-formed XML" in policy.notes[0]
-
-
-def test_azure_ad_token_without_client_application_ids_is_a_policy_error() -> None:
-    with pytest.raises(PolicyError, match="client-application-ids"):
-        parse_policy(f'<validate-azure-ad-token tenant-id="{TENANT}"><audiences /></validate-azure-ad-token>')
 
 
 _DOCUMENTS = (jwt_policy_xml(2).encode(), azure_ad_policy_xml().encode())

@@ -11,6 +11,8 @@ parses each key set once.
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
 import ipaddress
 import json
 import urllib.error
@@ -64,6 +66,11 @@ class SigningKey:
     """Where it came from: a JWKS URL, or `issuer-signing-keys` for a key in the policy."""
     inline: bool
     """Written in the policy: the only place a symmetric (HS256) key may come from."""
+    certificate_thumbprint: str | None = None
+    """For a JWKS RSA key with `x5c`: the base64url SHA-1 of its first certificate. JsonWebKeySet.cs
+    `GetSigningKeys` makes such a key an X509SecurityKey (before the RsaSecurityKey of its n/e), which
+    JwtTokenUtilities.cs `ResolveTokenSigningKey` matches by `kid` ignoring case, or by the token's
+    `x5t`."""
 
 
 class MetadataSource(Protocol):
@@ -77,21 +84,42 @@ class MetadataSource(Protocol):
 def signing_key_from_jwk(data: Mapping[str, object], source: str, *, inline: bool) -> SigningKey | None:
     """The key a JWK describes, or None when it is not a usable signature key (pyjwt parses it)."""
     use = data.get("use")
-    if use is not None and use != "sig":
-        return None  # an encryption key is never a signing key
+    if use and use != "sig":
+        # JsonWebKeySet.cs `GetSigningKeys`: skipped when `use` is neither empty nor "sig".
+        return None
+    if not inline and data.get("kty") not in ("RSA", "EC"):
+        return None  # GetSigningKeys resolves RSA and EC keys only: an `oct` key is never used
     kid = data.get("kid")
     alg = data.get("alg")
+    # PyJWK refuses a JWK whose `alg` does not fit its key; the library ignores `alg` (JsonWebKeyConverter.cs
+    # copies only the key id), so the key is read without it.
+    material = {name: value for name, value in data.items() if name != "alg"}
     try:
-        jwk = PyJWK(dict(data))
+        jwk = PyJWK(material)
     except (PyJWTError, ValueError, TypeError):
-        return None  # unknown kty/crv or bad material: skipped, like PyJWKSet does
+        return None  # unknown kty/crv or bad material: skipped, like GetSigningKeys does
     return SigningKey(
-        key_id=kid if isinstance(kid, str) else None,
+        key_id=kid if isinstance(kid, str) and kid else None,
         jwk=jwk,
         declared_algorithm=alg if isinstance(alg, str) else None,
         source=source,
         inline=inline,
+        certificate_thumbprint=_thumbprint(data) if not inline else None,
     )
+
+
+def _thumbprint(data: Mapping[str, object]) -> str | None:
+    chain = data.get("x5c")
+    if data.get("kty") != "RSA" or not isinstance(chain, list) or not chain:
+        return None
+    first = cast("list[object]", chain)[0]
+    if not isinstance(first, str):
+        return None
+    try:
+        der = base64.b64decode(first, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode("ascii")  # noqa: S324 - x5t is SHA-1 by definition (RFC 7515, 4.1.7)
 
 
 def symmetric_jwk(secret: bytes) -> dict[str, object]:
@@ -189,7 +217,9 @@ def parse_override(spec: str) -> tuple[str, Path]:
 
 class MetadataProvider:
     """Discovery documents and key sets for one run: from `overrides` (URL -> file content) when
-    given, fetched otherwise; each URL is fetched and parsed at most once."""
+    given, else from `any_openid_config` / `any_jwks` (one document answering every discovery or key
+    set URL: the `--openid-config FILE` and `--jwks FILE` shortcuts), fetched otherwise; each URL is
+    fetched and parsed at most once."""
 
     def __init__(
         self,
@@ -197,8 +227,11 @@ class MetadataProvider:
         *,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         fetch: Fetch = fetch_url,
+        any_openid_config: bytes | None = None,
+        any_jwks: bytes | None = None,
     ) -> None:
         self._overrides = dict(overrides or {})
+        self._any = {"openid-config": any_openid_config, "jwks": any_jwks}
         self._timeout = timeout
         self._fetch = fetch
         self._documents: dict[str, dict[str, object]] = {}
@@ -207,13 +240,16 @@ class MetadataProvider:
         self.origins: dict[str, str] = {}
         """Each URL used so far and where it was answered from (`file` or `network`)."""
 
-    def document(self, url: str) -> dict[str, object]:
-        """The JSON object at `url`."""
+    def document(self, url: str, kind: str = "") -> dict[str, object]:
+        """The JSON object at `url` (`kind`: `openid-config` or `jwks`, for the shortcuts)."""
         cached = self._documents.get(url)
         if cached is not None:
             return cached
+        shortcut = self._any.get(kind)
         if url in self._overrides:
             body, origin = self._overrides[url], "file"
+        elif shortcut is not None:
+            body, origin = shortcut, "file"
         else:
             body, origin = self._fetch(url, self._timeout), "network"
         try:
@@ -232,7 +268,7 @@ class MetadataProvider:
         cached = self._configurations.get(url)
         if cached is not None:
             return cached
-        document = self.document(url)
+        document = self.document(url, "openid-config")
         issuer, jwks_uri = document.get("issuer"), document.get("jwks_uri")
         if not isinstance(issuer, str) or not issuer:
             raise MetadataError(url, "has no 'issuer': not an OpenID Connect discovery document")
@@ -247,7 +283,7 @@ class MetadataProvider:
         cached = self._key_sets.get(jwks_url)
         if cached is not None:
             return cached
-        entries = self.document(jwks_url).get("keys")
+        entries = self.document(jwks_url, "jwks").get("keys")
         if not isinstance(entries, list):
             raise MetadataError(jwks_url, "has no 'keys' list: not a JWKS")
         keys: list[SigningKey] = []

@@ -179,7 +179,8 @@ def _validate_jwt(node: Node, notes: tuple[str, ...], condition: str | None) -> 
     decryption = False
     for child in node.children:
         if child.tag == "openid-config":
-            check_attributes(child, ("url",))
+            # validate-connectivity (validate-jwt-policy.md, 02/25/2026) only governs saving the policy.
+            check_attributes(child, ("url", "validate-connectivity"))
             url = literal(child.attributes.get("url", ""), "openid-config/@url")
             if not url:
                 raise PolicyError(f"<openid-config> (line {child.line}) has no url")
@@ -254,7 +255,7 @@ def _validate_azure_ad_token(
 ) -> ValidateAzureAdToken:
     check_attributes(node, _AZURE_ATTRIBUTES)
     authority, tenant = _authority_and_tenant(node)
-    clients: tuple[str, ...] | None = None
+    clients: tuple[str, ...] = ()
     backends: tuple[str, ...] = ()
     audiences: tuple[str, ...] | None = None
     claims: tuple[RequiredClaim, ...] = ()
@@ -272,9 +273,9 @@ def _validate_azure_ad_token(
             decryption = True
         else:
             raise PolicyError(f"<validate-azure-ad-token> (line {child.line}): unexpected <{child.tag}>")
-    if not clients:
-        # Documented as required; APIM would not save the policy without it.
-        raise PolicyError("<validate-azure-ad-token> needs <client-application-ids> with at least one ID")
+    # client-application-ids: "Required: No" in the current page (MicrosoftDocs/azure-docs commit
+    # 71789b1a): "If a client application ID isn't provided, one or more audience claims should be
+    # specified". Neither is refused; a policy with neither is called out (weakening.py).
     return ValidateAzureAdToken(
         location=_location(node, "Authorization"),
         failed_status=_status(node),

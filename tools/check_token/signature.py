@@ -1,195 +1,228 @@
-"""Signature algorithms and keys: which key may verify which algorithm, and the verification itself,
-done by pyjwt's algorithm objects (never by hand).
+"""The signature check, as JsonWebTokenHandler.ValidateToken.cs `ValidateSignature` does it: which
+keys are tried, which algorithm each key may verify, the minimum key sizes, and the failure reported.
+The verification itself is done by pyjwt's algorithm objects, never by hand.
+
+Library sources (version in fidelity.py): JwtTokenUtilities.cs `ResolveTokenSigningKey` (key by
+`kid`, then `x5t`), TokenValidationParameters.cs `TryAllIssuerSigningKeys` (default true: every key
+when none matches), SupportedAlgorithms.cs `IsSupportedAlgorithm` (key type decides; a JWK's own
+`alg` does not), AsymmetricSignatureProvider.cs `DefaultMinimumAsymmetricKeySizeInBitsForVerifyingMap`,
+SymmetricSignatureProvider.cs `DefaultMinimumSymmetricKeySizeInBits`.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from typing import Literal, cast
+from dataclasses import dataclass
+from typing import Literal
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt import PyJWK
 from jwt.algorithms import Algorithm, get_default_algorithms
+from jwt.exceptions import InvalidKeyError
 
-from tools.check_token.claims import listing
+from tools.check_token import fidelity
 from tools.check_token.jws import Token
 from tools.check_token.metadata import SigningKey
-from tools.check_token.policy import Policy, ValidateJwt
-from tools.check_token.verdict import Evaluation, EvaluationError
+from tools.check_token.verdict import ReasonCode
 
-RSA_ALGORITHMS = frozenset({"RS256", "RS512", "PS256"})
-EC_ALGORITHMS = frozenset({"ES256"})
-SYMMETRIC_ALGORITHMS = frozenset({"HS256"})
-ACCEPTED_ALGORITHMS = RSA_ALGORITHMS | EC_ALGORITHMS | SYMMETRIC_ALGORITHMS
-"""What the gateway verifies (reference, section 3); RS384, ES384 and the rest are refused."""
+RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
+"""SupportedAlgorithms.cs `RsaSigningAlgorithms` and `RsaPssSigningAlgorithms` (JWS names)."""
+EC_ALGORITHMS = frozenset({"ES256", "ES384", "ES512"})
+"""SupportedAlgorithms.cs `EcdsaSigningAlgorithms`."""
+SYMMETRIC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+"""SupportedAlgorithms.cs `SymmetricSigningAlgorithms`; usable only with a key written in the policy
+(JsonWebKeySet.cs `GetSigningKeys` resolves no `oct` key from a JWKS)."""
+DOCUMENTED_ALGORITHMS = frozenset({"PS256", "RS256", "RS512", "ES256"}) | SYMMETRIC_ALGORITHMS
+"""validate-jwt-policy.md, "Usage notes" (see fidelity.ALGORITHMS_AS_DOCUMENTED)."""
 
-ENFORCE_MINIMUM_KEY_LENGTH = True
-"""pyjwt's minimums (RSA 2048 bits, HS256 32 bytes): stricter than the gateway may be for RSA."""
+MINIMUM_KEY_BITS = {
+    **dict.fromkeys(("RS256", "RS384", "RS512"), 1024),
+    "PS256": 528,
+    "PS384": 784,
+    "PS512": 1040,
+    **dict.fromkeys(EC_ALGORITHMS, 256),
+    **dict.fromkeys(SYMMETRIC_ALGORITHMS, 128),
+}
+"""For verifying: AsymmetricSignatureProvider.cs `DefaultMinimumAsymmetricKeySizeInBitsForVerifyingMap`
+(RSA 1024, not the 2048 required for signing), SymmetricSignatureProvider.cs
+`DefaultMinimumSymmetricKeySizeInBits` (128)."""
 
 _ALGORITHMS: dict[str, Algorithm] = {
-    name: algorithm for name, algorithm in get_default_algorithms().items() if name in ACCEPTED_ALGORITHMS
+    name: algorithm
+    for name, algorithm in get_default_algorithms().items()
+    if name in RSA_ALGORITHMS | EC_ALGORITHMS | SYMMETRIC_ALGORITHMS
 }
-"""pyjwt's algorithm objects, the only code that verifies a signature; none but the accepted ones."""
-if _ALGORITHMS.keys() != ACCEPTED_ALGORITHMS:  # pragma: no cover - pyjwt without `cryptography`
-    raise ImportError(f"pyjwt lacks {', '.join(sorted(ACCEPTED_ALGORITHMS - _ALGORITHMS.keys()))}")
+"""pyjwt's algorithm objects, the only code that verifies a signature."""
+
+Attempt = Literal["verified", "unsupported", "not-allowed", "too-short", "bad-signature"]
+
+_PREPARED: weakref.WeakKeyDictionary[PyJWK, dict[str, object]] = weakref.WeakKeyDictionary()
+"""pyjwt's `prepare_key` per key and algorithm, kept as long as the key is (an inline key lives with
+its parsed policy, a fetched one in the provider's cache), so each is prepared once."""
+_REFUSED = object()
 
 
-def key_algorithms(key: SigningKey) -> frozenset[str]:
-    """The algorithms this key may verify: by key type, and narrowed to the JWK's own `alg`."""
-    material: object = key.jwk.key
-    if isinstance(material, rsa.RSAPublicKey):
-        algorithms = RSA_ALGORITHMS
-    elif isinstance(material, ec.EllipticCurvePublicKey) and isinstance(material.curve, ec.SECP256R1):
-        algorithms = EC_ALGORITHMS
-    elif isinstance(material, bytes) and key.inline:
-        # A symmetric key counts only when written in the policy: never one from a JWKS.
-        algorithms = SYMMETRIC_ALGORITHMS
-    else:
-        algorithms = frozenset[str]()
-    if key.declared_algorithm is not None:
-        algorithms = algorithms & {key.declared_algorithm}
-    return algorithms
+@dataclass(frozen=True)
+class SignatureOutcome:
+    """What the signature check found; `code` is None when the token passes it."""
+
+    code: ReasonCode | None = None
+    message: str = ""
+    kid_unmatched: bool = False
+    """The token names a `kid` no key has: the library then checks lifetime, issuer and audience
+    first (InternalValidators.cs `ValidateAfterSignatureFailed`) and reports those failures instead."""
+    unsigned_accepted: bool = False
+    hints: tuple[str, ...] = ()
+    open_questions: tuple[str, ...] = ()
 
 
 def key_kind(key: SigningKey) -> str:
     material: object = key.jwk.key
     if isinstance(material, rsa.RSAPublicKey):
-        return "an RSA key"
+        return f"an RSA key of {material.key_size} bits"
     if isinstance(material, ec.EllipticCurvePublicKey):
         return f"an EC {material.curve.name} key"
     if isinstance(material, bytes):
-        return "a symmetric key"
+        return f"a symmetric key of {len(material) * 8} bits"
     return "a key of another type"
 
 
-Check = Literal["verified", "bad-signature", "weak-key"]
+def _supports(key: SigningKey, algorithm: str | None) -> bool:
+    """SupportedAlgorithms.cs `IsSupportedAlgorithm`: by the key's type only."""
+    material: object = key.jwk.key
+    if isinstance(material, rsa.RSAPublicKey):
+        return algorithm in RSA_ALGORITHMS
+    if isinstance(material, ec.EllipticCurvePublicKey):
+        return algorithm in EC_ALGORITHMS
+    if isinstance(material, bytes):
+        return key.inline and algorithm in SYMMETRIC_ALGORITHMS
+    return False
 
-_REFUSED = object()
-"""A key pyjwt will not verify with (too short, or not a key for the algorithm)."""
-_PREPARED_KEYS: weakref.WeakKeyDictionary[PyJWK, dict[str, object]] = weakref.WeakKeyDictionary()
-"""pyjwt's `prepare_key` outcome per key and algorithm, kept as long as the key is: an inline key
-lives with its parsed policy, a fetched one in the metadata provider's cache, so each is prepared
-once (an HMAC secret's preparation parses it as DER and JSON to refuse asymmetric keys)."""
+
+def _key_bits(key: SigningKey) -> int:
+    material: object = key.jwk.key
+    if isinstance(material, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        return material.key_size
+    return len(material) * 8 if isinstance(material, bytes) else 0
 
 
-def _prepared_key(key: SigningKey, algorithm: str) -> object:
-    """`key` made ready for `algorithm` by pyjwt, as `PyJWS._verify_signature` does, or _REFUSED."""
-    per_algorithm = _PREPARED_KEYS.get(key.jwk)
-    if per_algorithm is None:
-        per_algorithm = _PREPARED_KEYS[key.jwk] = {}
+def _prepared(key: SigningKey, algorithm: str) -> object:
+    per_algorithm = _PREPARED.setdefault(key.jwk, {})
     prepared = per_algorithm.get(algorithm)
-    if prepared is None:  # not prepared yet: no prepared key is None
-        verifier = _ALGORITHMS[algorithm]
+    if prepared is None:
         try:
-            prepared = verifier.prepare_key(key.jwk.key)
-            if ENFORCE_MINIMUM_KEY_LENGTH and verifier.check_key_length(prepared) is not None:
-                prepared = _REFUSED
-        except jwt.InvalidKeyError:
+            prepared = _ALGORITHMS[algorithm].prepare_key(key.jwk.key)
+        except InvalidKeyError:
             prepared = _REFUSED
         per_algorithm[algorithm] = prepared
     return prepared
 
 
-def verify(token: Token, key: SigningKey, algorithm: str) -> Check:
-    """pyjwt verifies `token`'s signature with `key`; `algorithm` is one `key` may verify."""
-    prepared = _prepared_key(key, algorithm)
-    if prepared is _REFUSED:
-        return "weak-key"
-    if _ALGORITHMS[algorithm].verify(token.signing_input, prepared, token.signature):
-        return "verified"
-    return "bad-signature"
+def attempt(token: Token, key: SigningKey) -> Attempt:
+    """One key tried, as JsonWebTokenHandler `ValidateSignature(token, key, parameters)` does."""
+    algorithm = token.algorithm
+    if algorithm is None or not _supports(key, algorithm):
+        return "unsupported"  # returns false, no exception
+    if fidelity.ALGORITHMS_AS_DOCUMENTED and algorithm not in DOCUMENTED_ALGORITHMS:
+        return "not-allowed"  # Validators.ValidateAlgorithm throws IDX10696, caught per key
+    if _key_bits(key) < MINIMUM_KEY_BITS[algorithm]:
+        return "too-short"  # CreateForVerifying throws IDX10631/IDX10653, caught per key
+    prepared = _prepared(key, algorithm)
+    if prepared is _REFUSED or token.signature is None:
+        return "bad-signature"
+    verified = _ALGORITHMS[algorithm].verify(token.signing_input, prepared, token.signature)
+    return "verified" if verified else "bad-signature"
 
 
-def check_signature(run: Evaluation, token: Token, keys: Sequence[SigningKey]) -> None:
-    algorithm = cast("str", token.header["alg"])
-    kid = cast("str | None", token.header.get("kid"))
-    require_signed = not isinstance(run.policy, ValidateJwt) or run.policy.require_signed_tokens
-    if algorithm.lower() == "none":
-        if require_signed:
-            run.reject(
+def _matches(key: SigningKey, kid: str | None, thumbprint: str | None) -> bool:
+    """JwtTokenUtilities.cs `ResolveTokenSigningKey`: X509 keys by kid ignoring case or by x5t;
+    others by kid, or by a key id equal to the token's x5t, compared exactly."""
+    if key.certificate_thumbprint is not None and (
+        (kid and key.key_id and key.key_id.lower() == kid.lower())
+        or (thumbprint and key.certificate_thumbprint.lower() == thumbprint.lower())
+    ):
+        return True
+    return key.key_id is not None and key.key_id in (kid, thumbprint)
+
+
+def check_signature(token: Token, keys: Sequence[SigningKey], require_signed: bool) -> SignatureOutcome:
+    """The signature verdict; `keys`: the metadata's keys first, then the policy's own
+    (`ResolveTokenSigningKey(configuration.SigningKeys) ?? ResolveTokenSigningKey(parameters)`)."""
+    if not token.signed:
+        if require_signed:  # IDX10504
+            return SignatureOutcome(
                 "TokenSignatureInvalid",
-                "The token is unsigned (alg 'none'); the policy requires signed tokens.",
+                "The token is unsigned (its signature part is empty); the policy requires signed tokens "
+                "(library IDX10504).",
+                hints=("An unsigned token can be written by anyone; no gateway policy should accept one.",),
             )
-            run.hint("An unsigned token can be written by anyone; no gateway policy should accept one.")
-        else:
-            run.hint(
-                'The policy sets require-signed-tokens="false": the gateway accepts this unsigned token, '
-                "which anyone can forge. Remove the attribute."
-            )
-        return
-    if algorithm not in ACCEPTED_ALGORITHMS:
-        run.reject(
+        return SignatureOutcome(unsigned_accepted=True)
+    kid, thumbprint = token.key_id, token.thumbprint
+    resolved = next((key for key in keys if _matches(key, kid, thumbprint)), None)
+    tried = [resolved] if resolved is not None else list(keys)
+    attempts: list[Attempt] = [attempt(token, key) for key in tried]
+    if "verified" in attempts:
+        return SignatureOutcome()
+    algorithm = token.algorithm or "(none)"
+    questions = ("algorithms",) if "not-allowed" in attempts else ()
+    detail = _attempts_detail(tried, attempts, algorithm)
+    kid_matched = resolved is not None or any(kid is not None and _matches(key, kid, None) for key in tried)
+    if kid is not None and kid_matched:  # IDX10511
+        return SignatureOutcome(
             "TokenSignatureInvalid",
-            f"The token is signed with {algorithm}; the gateway verifies only "
-            f"{listing(sorted(ACCEPTED_ALGORITHMS - SYMMETRIC_ALGORITHMS))}, and HS256 with a key "
-            "written in the policy.",
+            f"The signature does not verify with key {kid!r}{detail}: the token was altered, or signed by "
+            "another key (library IDX10511).",
+            hints=_algorithm_hints(token, tried),
+            open_questions=questions,
         )
-        return
-    if algorithm in SYMMETRIC_ALGORITHMS and not any(key.inline and key_algorithms(key) for key in keys):
-        run.reject(
-            "TokenSignatureInvalid",
-            "The token is signed with HS256, but the policy has no symmetric key: HS256 is verified only "
-            "with a key in <issuer-signing-keys>.",
-        )
-        run.hint(
-            "An HS256 token against a policy whose keys are public keys is the signature of a forgery "
-            "(key confusion: the public key used as an HMAC secret), or a token from another issuer."
-        )
-        return
-    matched = [key for key in keys if kid is not None and key.key_id == kid]
-    if matched:
-        usable = [key for key in matched if algorithm in key_algorithms(key)]
-        if not usable:
-            run.reject(
-                "TokenSignatureInvalid",
-                f"Key {kid!r} is {key_kind(matched[0])}, which cannot verify an {algorithm} signature.",
-            )
-            return
-        checks = [verify(token, key, algorithm) for key in usable]
-        if "verified" in checks:
-            return
-        if "weak-key" in checks:
-            run.reject("TokenSignatureInvalid", f"Key {kid!r} is too short to be trusted for {algorithm}.")
-            return
-        run.reject(
-            "TokenSignatureInvalid",
-            f"The signature does not verify with key {kid!r}: the token was altered, or signed by "
-            "another key.",
-        )
-        return
-    # No kid, or an unknown one: every key is tried (reference, section 3).
-    candidates = [key for key in keys if algorithm in key_algorithms(key)]
-    checks = [verify(token, key, algorithm) for key in candidates]
-    if "verified" in checks:
-        return
-    _refuse_if_certificates(run.policy)
-    if kid is not None:
-        run.reject(
+    if kid is not None:  # IDX10503, or IDX10500 with no key at all
+        return SignatureOutcome(
             "TokenSignatureKeyNotFound",
-            f"No signing key has kid {kid!r} ({len(keys)} key(s) known), and none of the "
-            f"{len(candidates)} key(s) that could verify {algorithm} does.",
+            f"No signing key has kid {kid!r} ({len(keys)} key(s) known), and none of them verifies the "
+            f"token{detail} (library {'IDX10503' if keys else 'IDX10500'}).",
+            kid_unmatched=True,
+            hints=(
+                "An unknown kid: the token comes from another tenant, cloud or issuer, or the keys are stale "
+                "(Entra rotates them: refresh a --metadata file from the jwks_uri).",
+                *_algorithm_hints(token, tried),
+            ),
+            open_questions=questions,
         )
-        run.hint(
-            "An unknown kid: the token comes from another tenant, cloud or issuer, or the keys are stale "
-            "(Entra rotates them: refresh a --metadata file from the jwks_uri)."
-        )
-    elif not candidates:
-        run.reject("TokenSignatureKeyNotFound", f"The policy has no key that can verify {algorithm}.")
-    else:
-        weak = checks.count("weak-key")
-        run.reject(
-            "TokenSignatureInvalid",
-            f"The token has no kid and none of the {len(candidates)} key(s) verifies its signature"
-            + (f" ({weak} too short to be trusted)." if weak else "."),
-        )
+    code: ReasonCode = (
+        "TokenSignatureKeyNotFound"
+        if fidelity.KEY_NOT_FOUND_WITHOUT_KID_IS_OWN_REASON
+        else "TokenSignatureInvalid"
+    )
+    return SignatureOutcome(
+        code,
+        f"The token has no kid and none of the {len(tried)} key(s) verifies it{detail} "
+        f"(library {'IDX10517' if tried else 'IDX10500'}).",
+        hints=_algorithm_hints(token, tried),
+        open_questions=(*questions, "key-not-found-without-kid"),
+    )
 
 
-def _refuse_if_certificates(policy: Policy) -> None:
-    # A certificate stored in APIM might verify the token: "rejected" would be a guess.
-    if isinstance(policy, ValidateJwt) and policy.certificate_ids:
-        raise EvaluationError(
-            "no key available offline verifies the token, and the policy also trusts certificate(s) "
-            f"{listing(policy.certificate_ids)} stored in API Management, which this check cannot read"
+def _attempts_detail(tried: Sequence[SigningKey], attempts: Sequence[Attempt], algorithm: str) -> str:
+    notes: list[str] = []
+    if "unsupported" in attempts:
+        kinds = sorted(
+            {key_kind(key) for key, result in zip(tried, attempts, strict=True) if result == "unsupported"}
         )
+        notes.append(f"{', '.join(kinds)} cannot verify {algorithm}")
+    if "not-allowed" in attempts:
+        notes.append(f"{algorithm} is not among the algorithms the policy documentation lists")
+    if "too-short" in attempts:
+        notes.append(f"a key is shorter than the {MINIMUM_KEY_BITS.get(algorithm, 0)} bits {algorithm} needs")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _algorithm_hints(token: Token, tried: Sequence[SigningKey]) -> tuple[str, ...]:
+    if token.algorithm in SYMMETRIC_ALGORITHMS and not any(isinstance(key.jwk.key, bytes) for key in tried):
+        return (
+            f"An {token.algorithm} token against a policy whose keys are public keys is the signature of a "
+            "forgery (key confusion: the public key used as an HMAC secret), or a token from another issuer.",
+        )
+    if token.algorithm is None or token.algorithm.lower() == "none":
+        return ("The token names no signature algorithm ('none' or missing): no key can verify it.",)
+    return ()
