@@ -18,7 +18,7 @@ create the virtualenv and install, which needs a network; this checks the comman
 The sample tokens in `docs/examples/` that the README's check-token examples use are derived here
 from the dev plan and a fixed seed (so they are reproducible, and no private key is checked in);
 `test_examples_are_reproducible` fails when the plan's IDs change. Regenerate them with
-`venv/bin/python tests/test_readme.py`.
+`venv/bin/python tests/repo/test_readme.py`.
 """
 
 from __future__ import annotations
@@ -384,11 +384,6 @@ def sample_key() -> rsa.RSAPrivateKey:
     return numbers.private_key()
 
 
-def _resource_output(plan: Mapping[str, Any], name: str, key: str) -> str:
-    resource = next(r for r in plan["resources"] if r["name"] == name)
-    return str(resource["outputs"][key])
-
-
 def sample_files(plan: Mapping[str, Any]) -> dict[str, bytes]:
     """docs/examples/*: Entra-like metadata and two app-only tokens for the dev stack's billing-daemon.
 
@@ -413,7 +408,12 @@ def sample_files(plan: Mapping[str, Any]) -> dict[str, bytes]:
         "keys": [{"kty": "RSA", "use": "sig", "kid": SAMPLE_KID, "n": public_jwk["n"], "e": public_jwk["e"]}]
     }
     caller = outputs["clients"]["billing-daemon"]["clientId"]
-    caller_object = _resource_output(plan, "dev-billing-daemon-sp", "objectId")
+    caller_object = next(
+        str(r["outputs"]["objectId"])
+        for r in plan["resources"]
+        if r["type"] == "azuread:index/servicePrincipal:ServicePrincipal"
+        and r["inputs"].get("clientId") == caller
+    )
 
     def token(audience: str, roles: list[str]) -> bytes:
         claims: dict[str, object] = {
@@ -564,7 +564,7 @@ def test_examples_are_reproducible(dev_plan: dict[str, Any]) -> None:
     ]
     assert not stale, (
         f"docs/examples/{', '.join(stale)} no longer match the dev plan: regenerate with "
-        "`venv/bin/python tests/test_readme.py` and review the README's check-token output"
+        "`venv/bin/python tests/repo/test_readme.py` and review the README's check-token output"
     )
 
 

@@ -18,10 +18,12 @@ from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import alias_pb2
+from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from apim_oauth.azure.clouds import Cloud
+from tools.plan.aliases import make_urn
 from tools.plan.mocks import OfflineMocks
 from tools.plan.model import Plan, RecordedAlias, RecordedResource
 from tools.plan.urns import alias_urn, is_provider_version_alias
@@ -62,6 +64,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations: dict[str, dict[str, Any]] = {}
         self._claimed: set[str] = set()
         self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's whole qualified type (its chain of types), not its last.
+
+        The SDK's mock keeps only the parent's own type; the engine prefixes the parent's qualified
+        type unless the parent is the stack (pulumi/pulumi pkg/resource/deploy/deployment.go,
+        `generateURN`). Logical names are what users' state is keyed on, so they must be the real ones.
+        """
+        return make_urn(get_stack(), get_project(), parent or None, type_, name)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
         if request.type == "pulumi:pulumi:Stack":

@@ -1,0 +1,112 @@
+"""Logical names are users' state: stable across stack names, and never renamed without an alias.
+
+`tests/urns/<stack>.txt` records every stack's URNs as the engine names them. A change that renames
+a resource shows in the pull request as a change of that file, and fails here unless an alias makes
+the new resource answer to the old URN (a deploy would otherwise delete it and create another: new
+client IDs for an Entra app, an hour of downtime for an APIM service). After a deliberate, aliased
+rename, rewrite the records with `UPDATE_URNS=1 venv/bin/python -m pytest tests/program/test_logical_names.py`.
+
+`tests/urns/legacy/<stack>.txt` holds the names of stacks deployed before the root name became
+constant (rooted at the stack's name); they must stay answered for as long as such stacks may exist.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import pytest
+
+from tools.plan.aliases import answers_to, split_urn, unaccounted
+from tools.plan.model import Plan, RecordedAlias, RecordedResource
+from tools.plan.program import STACKS_DIR, compute_plan, load_config
+
+URNS_DIR = Path(__file__).resolve().parents[1] / "urns"
+STACKS = sorted(
+    p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml")
+)
+
+
+@functools.cache
+def planned(stack: str, as_stack: str | None = None) -> Plan:
+    return compute_plan(as_stack or stack, load_config(STACKS_DIR / f"Pulumi.{stack}.yaml"))
+
+
+def recorded(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").split()
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_recorded_resource_is_renamed_without_an_alias(stack: str) -> None:
+    plan = planned(stack)
+    record = URNS_DIR / f"{stack}.txt"
+    current = sorted(r.urn for r in plan.resources)
+    if os.environ.get("UPDATE_URNS") == "1":
+        record.write_text("\n".join(current) + "\n", encoding="utf-8")
+    assert record.exists(), f"no record of {stack}'s names: run with UPDATE_URNS=1 and commit {record.name}"
+    lost = unaccounted(recorded(record), answers_to(plan.resources))
+    assert not lost, f"renamed without an alias (a deploy would delete these): {lost}"
+    assert current == recorded(record), (
+        f"{stack}'s names changed: rewrite the record (UPDATE_URNS=1) and commit it"
+    )
+
+
+@pytest.mark.parametrize("stack", [s for s in STACKS if (URNS_DIR / "legacy" / f"{s}.txt").exists()])
+def test_stacks_deployed_with_the_stack_name_as_root_move_without_replacement(stack: str) -> None:
+    legacy = recorded(URNS_DIR / "legacy" / f"{stack}.txt")
+    assert legacy, "the legacy record is empty"
+    assert all(split_urn(u)[3].startswith(stack) for u in legacy)
+    assert unaccounted(legacy, answers_to(planned(stack).resources)) == []
+
+
+def test_logical_names_do_not_depend_on_the_stack_name() -> None:
+    def names(plan: Plan) -> list[tuple[str, str]]:
+        return sorted((split_urn(r.urn)[2], r.name) for r in plan.resources)
+
+    assert names(planned("dev")) == names(planned("dev", as_stack="staging"))
+    assert not [r.name for r in planned("dev", as_stack="staging").resources if "staging" in r.name]
+
+
+def _resource(urn: str, parent: str | None, *aliases: RecordedAlias) -> RecordedResource:
+    _, _, qualified, name = split_urn(urn)
+    return RecordedResource(
+        urn=urn,
+        type=qualified.rsplit("$", 1)[-1],
+        name=name,
+        parent=parent,
+        custom=False,
+        inputs={},
+        outputs={},
+        dependencies=[],
+        aliases=aliases,
+    )
+
+
+def test_a_child_follows_its_renamed_parent_only_when_its_name_carries_the_parents() -> None:
+    root = "urn:pulumi:s::p::t:index:Root::new"
+    prefixed = "urn:pulumi:s::p::t:index:Root$t:index:Child::new-child"
+    plain = "urn:pulumi:s::p::t:index:Root$t:index:Child::other"
+    plan = [
+        _resource(root, None, RecordedAlias(name="old")),
+        _resource(prefixed, root),
+        _resource(plain, root),
+    ]
+    answered = answers_to(plan)
+    assert "urn:pulumi:s::p::t:index:Root$t:index:Child::old-child" in answered[prefixed]
+    assert "urn:pulumi:s::p::t:index:Root$t:index:Child::other" in answered[plain]
+    # Without the parent's alias nothing answers to the old names.
+    unaliased = answers_to([_resource(root, None), _resource(prefixed, root)])
+    assert unaccounted(["urn:pulumi:s::p::t:index:Root::old"], unaliased) == [
+        "urn:pulumi:s::p::t:index:Root::old"
+    ]
+
+
+def test_a_type_alias_and_a_parent_rename_combine() -> None:
+    root = "urn:pulumi:s::p::t:index:Root::new"
+    child = "urn:pulumi:s::p::t:index:Root$t:index:NewKind::new-x"
+    plan = [
+        _resource(root, None, RecordedAlias(name="old")),
+        _resource(child, root, RecordedAlias(type="t:index:OldKind")),
+    ]
+    assert "urn:pulumi:s::p::t:index:Root$t:index:OldKind::old-x" in answers_to(plan)[child]
