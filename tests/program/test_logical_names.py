@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tools.plan.aliases import answers_to, split_urn, unaccounted
 from tools.plan.model import Plan, RecordedAlias, RecordedResource
 from tools.plan.program import STACKS_DIR, compute_plan, load_config
+from tools.plan.urns import answers_to, qualified_type, unaccounted, urn_name
 
 URNS_DIR = Path(__file__).resolve().parents[1] / "urns"
 STACKS = sorted(
@@ -56,24 +56,23 @@ def test_no_recorded_resource_is_renamed_without_an_alias(stack: str) -> None:
 def test_stacks_deployed_with_the_stack_name_as_root_move_without_replacement(stack: str) -> None:
     legacy = recorded(URNS_DIR / "legacy" / f"{stack}.txt")
     assert legacy, "the legacy record is empty"
-    assert all(split_urn(u)[3].startswith(stack) for u in legacy)
+    assert all(urn_name(u).startswith(stack) for u in legacy)
     assert unaccounted(legacy, answers_to(planned(stack).resources)) == []
 
 
 def test_logical_names_do_not_depend_on_the_stack_name() -> None:
     def names(plan: Plan) -> list[tuple[str, str]]:
-        return sorted((split_urn(r.urn)[2], r.name) for r in plan.resources)
+        return sorted((qualified_type(r.urn), r.name) for r in plan.resources)
 
     assert names(planned("dev")) == names(planned("dev", as_stack="staging"))
     assert not [r.name for r in planned("dev", as_stack="staging").resources if "staging" in r.name]
 
 
 def _resource(urn: str, parent: str | None, *aliases: RecordedAlias) -> RecordedResource:
-    _, _, qualified, name = split_urn(urn)
     return RecordedResource(
         urn=urn,
-        type=qualified.rsplit("$", 1)[-1],
-        name=name,
+        type=qualified_type(urn).rsplit("$", 1)[-1],
+        name=urn_name(urn),
         parent=parent,
         custom=False,
         inputs={},

@@ -23,10 +23,9 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from apim_oauth.azure.clouds import Cloud
-from tools.plan.aliases import make_urn
 from tools.plan.mocks import OfflineMocks
 from tools.plan.model import Plan, RecordedAlias, RecordedResource
-from tools.plan.urns import alias_urn, is_provider_version_alias
+from tools.plan.urns import alias_urn, create_urn, is_provider_version_alias
 
 
 def _alias(message: alias_pb2.Alias) -> RecordedAlias:
@@ -72,7 +71,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         type unless the parent is the stack (pulumi/pulumi pkg/resource/deploy/deployment.go,
         `generateURN`). Logical names are what users' state is keyed on, so they must be the real ones.
         """
-        return make_urn(get_stack(), get_project(), parent or None, type_, name)
+        return create_urn(name, type_, parent or None, get_project(), get_stack())
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
         if request.type == "pulumi:pulumi:Stack":

@@ -10,8 +10,9 @@ name takes the parent's old name as its prefix).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
-from tools.plan.model import RecordedAlias
+from tools.plan.model import RecordedAlias, RecordedResource
 
 # A provider SDK's alias to the same resource at a pinned API version (`pkg:module/v20220801:Name`):
 # every azure-native resource declares a score of them; none names an older state of this program.
@@ -19,8 +20,12 @@ _VERSIONED_MODULE = re.compile(r"^(?P<pkg>[^:]+):(?P<module>[^:/]+)/v[^:]+:(?P<n
 
 
 def create_urn(name: str, type_: str, parent: str | None, project: str, stack: str) -> str:
-    """`CreateURN`: a child's URN is its parent's up to the name, then `$type::name`."""
-    if parent:
+    """`CreateURN`: a child's URN is its parent's up to the name, then `$type::name`.
+
+    The root stack qualifies nobody's type (`generateURN` in pkg/resource/deploy/deployment.go skips
+    a parent whose type is `pulumi:pulumi:Stack`), so a top-level resource's URN has its type alone.
+    """
+    if parent and qualified_type(parent) != "pulumi:pulumi:Stack":
         return f"{parent[: parent.rindex('::')]}${type_}::{name}"
     return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
@@ -54,10 +59,8 @@ def is_provider_version_alias(alias: RecordedAlias, type_: str) -> bool:
 def alias_urn(alias: RecordedAlias, *, urn: str, parent: str | None) -> str:
     """The URN an alias of the resource `urn` (child of `parent`) names, before any parent alias applies.
 
-    `collapseAliasToUrn`, with one difference kept on purpose: the real engine drops a parent that is
-    the root stack, because its URNs of top-level resources carry no stack type; the SDK's mock
-    monitor, whose URNs the plans hold, qualifies them with `pulumi:pulumi:Stack$`, so the stack
-    stays as the parent here and an alias names a URN in the plans' own convention.
+    `collapseAliasToUrn`; the offline engine forms URNs as the engine does (`create_urn`), so an
+    alias names a URN in the plans' own convention.
     """
     if alias.urn:
         return alias.urn
@@ -78,3 +81,29 @@ def inherited_child_alias(child_urn: str, parent_urn: str, parent_alias: str) ->
         name = urn_name(parent_alias) + name[len(parent_name) :]
     stack, project = _stack_and_project(child_urn)
     return create_urn(name, urn_type(child_urn), parent_alias, project, stack)
+
+
+def answers_to(resources: Iterable[RecordedResource]) -> dict[str, frozenset[str]]:
+    """Each resource's URN -> every URN it answers to, itself included (`generateAliases`).
+
+    Its own aliases, then, for every URN its parent answers to, the child under that URN
+    (`inheritedChildAlias`) for its current URN and for each of its own aliases. Parents come first.
+    """
+    result: dict[str, frozenset[str]] = {}
+    aliases_of: dict[str, list[str]] = {}
+    for r in resources:
+        own = [alias_urn(a, urn=r.urn, parent=r.parent) for a in r.aliases]
+        found = list(own)
+        for parent_alias in aliases_of.get(r.parent or "", []):
+            assert r.parent is not None
+            found.append(inherited_child_alias(r.urn, r.parent, parent_alias))
+            found.extend(inherited_child_alias(u, r.parent, parent_alias) for u in own)
+        aliases_of[r.urn] = [u for u in dict.fromkeys(found) if u != r.urn]
+        result[r.urn] = frozenset({r.urn, *aliases_of[r.urn]})
+    return result
+
+
+def unaccounted(before: Iterable[str], after: Mapping[str, frozenset[str]]) -> list[str]:
+    """URNs of `before` that no resource of `after` answers to: what a deploy would delete."""
+    covered = set[str]().union(*after.values())
+    return [u for u in before if u not in covered]
