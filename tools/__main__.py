@@ -12,6 +12,7 @@ from collections.abc import Sequence
 COMMANDS = {
     "plan": ("tools.plan.cli", "compute a stack's deployment offline"),
     "check-token": ("tools.check_token.cli", "would the gateway accept this token, and if not, why"),
+    "mint-token": ("tools.mint_token.cli", "mint a test-only token for a stack's client and product"),
 }
 
 

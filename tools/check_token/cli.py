@@ -1,21 +1,20 @@
 """`python -m tools check-token`: would the gateway accept this token, and if not, why (contract:
 shared/design.md). Arguments, files and output only; the checking is `tools.check_token.evaluation`.
 
-Exit 0 accepted, 1 rejected, 2 bad arguments or unreadable input (policy, token file, metadata).
 The token itself is never printed: only what it says (issuer, audience, caller, claims).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
 
 from tools.check_token.evaluation import evaluate
-from tools.check_token.jws import MAX_TOKEN_CHARS
+from tools.check_token.jws import MAX_TOKEN_CHARS, MalformedTokenError, read_token
 from tools.check_token.metadata import (
     DEFAULT_TIMEOUT_SECONDS,
     MetadataError,
@@ -24,10 +23,31 @@ from tools.check_token.metadata import (
 )
 from tools.check_token.policy import MAX_POLICY_BYTES, Policy, PolicyError
 from tools.check_token.policy_xml import parse_policy
-from tools.check_token.verdict import EvaluationError, Verdict
+from tools.check_token.report import Check, Outcome, print_outcome, to_json
+from tools.check_token.verdict import EvaluationError
 
 EXIT_ACCEPTED, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 MAX_OVERRIDE_BYTES = 1024 * 1024
+
+DESCRIPTION = "Would the API Management gateway accept this token, and if not, why (offline)."
+EPILOG = """\
+The verdict follows Microsoft.IdentityModel, the library the gateway runs (the version applied is
+printed, and is in --json as "library"); where its sources leave a question open, both outcomes
+are printed. Policies that weaken the check (require-signed-tokens="false", no audience, a
+multi-tenant issuer, clock skew over five minutes) are called out with a WARNING.
+
+examples:
+  # every policy a request to API "status" runs through, as the plan of stack dev renders them
+  python -m tools check-token --stack dev --api status --token-file token.jwt \\
+      --openid-config openid-configuration.json --jwks jwks.json --now 2026-10-01T12:00:00Z
+  # one rendered policy file, answer as JSON on stdout
+  python -m tools check-token --policy out/policies/product-partners.xml --token "$TOKEN" --json -
+
+exit codes:
+  0  accepted (with --stack alone: the token's audience and caller belong to the stack)
+  1  rejected (with --stack alone: they do not)
+  2  bad arguments or unreadable input (policy, token file, metadata, stack file)
+"""
 
 
 class InputError(Exception):
@@ -35,17 +55,35 @@ class InputError(Exception):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument(
         "--policy",
-        required=True,
         type=Path,
         action="append",
         metavar="FILE",
-        help="policy document with the validator; repeat it for each scope a request passes through, "
-        "in the gateway's order (operation, API, product): all must accept",
+        help="policy document holding the validate-jwt or validate-azure-ad-token element; repeat it for each "
+        "scope a request passes through, in the gateway's order (operation, API, product): all must accept",
+    )
+    where.add_argument(
+        "--stack",
+        metavar="NAME",
+        help="plan stack NAME (stacks/Pulumi.NAME.yaml) offline and use the policies it renders; with neither "
+        "--product nor --api, say which product and client the token's audience and caller belong to",
+    )
+    parser.add_argument(
+        "--product", metavar="P", help="with --stack: the product whose policy the request runs"
+    )
+    parser.add_argument(
+        "--api", metavar="A", help="with --stack: the API called (its policy, and the product it is in)"
+    )
+    parser.add_argument(
+        "--operation", metavar="O", help="with --stack --api: the operation called (its policy)"
     )
     token = parser.add_mutually_exclusive_group(required=True)
-    token.add_argument("--token", metavar="JWT", help="the token (or 'Bearer <token>')")
+    token.add_argument("--token", metavar="JWT", help="the token, or the header value 'Bearer <token>'")
     token.add_argument("--token-file", metavar="FILE", help="file holding the token; '-' reads stdin")
     parser.add_argument(
         "--metadata",
@@ -53,10 +91,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=[],
         metavar="URL=FILE",
-        help="answer a fetch of URL (openid-config document or JWKS) from FILE; repeatable",
+        help="answer a fetch of URL (openid-config document or JWKS) from FILE, for air-gapped use and tests; "
+        "repeatable. Without it, metadata is fetched over HTTPS (plain HTTP only for loopback hosts)",
     )
-    parser.add_argument("--now", metavar="UNIX_SECONDS", help="check as of this time instead of the clock")
-    parser.add_argument("--json", action="store_true", help="print {accepted, reasons, hints} as JSON")
+    parser.add_argument(
+        "--openid-config",
+        type=Path,
+        metavar="FILE",
+        help="answer every openid-config URL the policies name from FILE (shortcut for --metadata)",
+    )
+    parser.add_argument(
+        "--jwks",
+        type=Path,
+        metavar="FILE",
+        help="answer every key set (jwks_uri) from FILE (shortcut for --metadata)",
+    )
+    parser.add_argument(
+        "--now",
+        metavar="TIME",
+        help="check as of TIME instead of the clock: UNIX seconds (1790812800) or ISO 8601 "
+        "(2026-10-01T12:00:00Z; no zone means UTC)",
+    )
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="write {accepted, reasons, hints, warnings, open_questions, library} as JSON to FILE ('-' or no "
+        "FILE: stdout) instead of the text report",
+    )
     parser.add_argument(
         "--timeout",
         type=float,
@@ -70,44 +133,109 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check the token; print the verdict; return the exit code."""
     try:
-        policies = [(path, _read_policy(path)) for path in args.policy]
+        _check_combination(args)
         token = _read_token(args.token, args.token_file)
-        provider = MetadataProvider(_read_overrides(args.metadata), timeout=_timeout(args.timeout))
-        now = _now(args.now)
-        checks: list[tuple[Path, Policy, Verdict]] = []
-        # The gateway stops at the first scope that rejects the token; so do we.
-        for path, policy in policies:
-            checks.append((path, policy, evaluate(token, policy, provider, now)))
-            if not checks[-1][2].accepted:
-                break
+        provider = MetadataProvider(
+            _read_overrides(args.metadata),
+            timeout=_timeout(args.timeout),
+            any_openid_config=_read_optional(args.openid_config, "--openid-config file"),
+            any_jwks=_read_optional(args.jwks, "--jwks file"),
+        )
+        now = parse_now(args.now)
+        if args.stack is not None and args.product is None and args.api is None:
+            return _identify(args, token)
+        outcome = _evaluate(args, token, provider, now)
     except (InputError, PolicyError, EvaluationError) as error:
         return _unusable(str(error))
     except MetadataError as error:
         return _unusable(f"metadata {error}")
     except Exception as error:
+        from tools.check_token.stack import StackError
+
+        if isinstance(error, StackError):
+            if error.config:
+                print(error, file=sys.stderr)
+                return EXIT_UNUSABLE
+            return _unusable(str(error))
         # A defect of ours. The contract is one error line and never a traceback; the exception's
         # text is left out because it could quote the token.
         return _unusable(f"internal error ({type(error).__name__}); please report it with the policy")
-    accepted = all(verdict.accepted for _, _, verdict in checks) and len(checks) == len(policies)
-    if args.json:
-        print(json.dumps(_json(checks, accepted, several=len(policies) > 1), indent=2))
+    if args.json is not None:
+        _write_json(args.json, to_json(outcome))
     else:
-        for path, policy, verdict in checks:
-            if len(policies) > 1:
-                print(f"policy {path}:")
-            _print_verdict(verdict, policy, sys.stdout)
-        _print_details(checks[-1][2], provider, sys.stdout)
-    return EXIT_ACCEPTED if accepted else EXIT_REJECTED
+        print_outcome(outcome, provider, sys.stdout)
+    return EXIT_ACCEPTED if outcome.accepted else EXIT_REJECTED
 
 
-def _json(checks: list[tuple[Path, Policy, Verdict]], accepted: bool, *, several: bool) -> dict[str, object]:
-    """The contract's `{accepted, reasons, hints}` of the deciding policy; with several policies,
-    each one's verdict too under `policies`."""
-    deciding = checks[-1][2]
-    document: dict[str, object] = {**deciding.to_json(), "accepted": accepted}
-    if several:
-        document["policies"] = [{"policy": str(path), **verdict.to_json()} for path, _, verdict in checks]
-    return document
+def _check_combination(args: argparse.Namespace) -> None:
+    if args.stack is None and (args.product or args.api or args.operation):
+        raise InputError("--product, --api and --operation go with --stack")
+
+
+def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, now: float) -> Outcome:
+    if args.stack is None:
+        scopes = [(str(path), _read_policy(path)) for path in args.policy]
+        view = None
+        notes: list[str] = []
+    else:
+        from tools.check_token import stack
+
+        view = stack.load_stack(args.stack)
+        path = stack.request_path(view, args.product, args.api, args.operation)
+        scopes = [(scope.label, _parse(scope.document, scope.label)) for scope in path]
+        note = stack.apim_managed_note(view, args.product, args.api)
+        notes = [note] if note else []
+        if not scopes and not notes:
+            notes.append(
+                "no policy on this request's path checks a token: the gateway lets any token through"
+            )
+    outcome = Outcome([], len(scopes), notes)
+    # The gateway stops at the first scope that rejects the token; so do we.
+    for label, policy in scopes:
+        verdict = evaluate(token, policy, provider, now)
+        advice: tuple[str, ...] = ()
+        if view is not None and any(reason.code == "TokenAudienceNotAllowed" for reason in verdict.reasons):
+            from tools.check_token.stack import scope_to_request
+
+            advice = tuple(scope_to_request(view, policy))
+        outcome.checks.append(Check(label, policy, verdict, advice))
+        if not verdict.accepted:
+            break
+    return outcome
+
+
+def _identify(args: argparse.Namespace, presented: str) -> int:
+    from tools.check_token.stack import identify, load_stack
+
+    view = load_stack(args.stack)
+    value = presented.strip()
+    if value.lower().startswith("bearer "):
+        value = value[7:].strip()
+    try:
+        claims = read_token(value).claims
+    except MalformedTokenError as error:
+        raise InputError(f"the token is not a readable JWT: {error}") from None
+    lines, known = identify(view, claims)
+    if args.json is not None:
+        _write_json(args.json, {"stack": view.name, "belongs": known, "identity": lines})
+    else:
+        for line in lines:
+            print(line)
+        print(
+            "(the token's signature and lifetime are not checked here: add --product or --api for a verdict)"
+        )
+    return EXIT_ACCEPTED if known else EXIT_REJECTED
+
+
+def _write_json(target: str, document: dict[str, object]) -> None:
+    text = json.dumps(document, indent=2)
+    if target == "-":
+        print(text)
+        return
+    try:
+        Path(target).write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write --json file {target}: {error.strerror or error}") from None
 
 
 def _unusable(message: str) -> int:
@@ -126,12 +254,19 @@ def _read_bytes(path: Path, limit: int, what: str) -> bytes:
     return data
 
 
-def _read_policy(path: Path) -> Policy:
-    data = _read_bytes(path, MAX_POLICY_BYTES, "policy file")
+def _read_optional(path: Path | None, what: str) -> bytes | None:
+    return None if path is None else _read_bytes(path, MAX_OVERRIDE_BYTES, what)
+
+
+def _parse(document: bytes | str, where: str) -> Policy:
     try:
-        return parse_policy(data)
+        return parse_policy(document)
     except PolicyError as error:
-        raise PolicyError(f"policy {path}: {error}") from None
+        raise PolicyError(f"policy {where}: {error}") from None
+
+
+def _read_policy(path: Path) -> Policy:
+    return _parse(_read_bytes(path, MAX_POLICY_BYTES, "policy file"), str(path))
 
 
 def _read_token(token: str | None, token_file: str | None) -> str:
@@ -159,15 +294,26 @@ def _read_overrides(specs: list[str]) -> dict[str, bytes]:
     return overrides
 
 
-def _now(value: str | None) -> float:
+def parse_now(value: str | None) -> float:
+    """`--now`: UNIX seconds, or an ISO 8601 date-time (UTC when it names no zone)."""
     if value is None:
         return time.time()
     try:
         now = float(value)
     except ValueError:
-        raise InputError(f"--now: expected UNIX seconds, got {value!r}") from None
+        try:
+            moment = datetime.datetime.fromisoformat(
+                value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+            )
+        except ValueError:
+            raise InputError(
+                f"--now: expected UNIX seconds or ISO 8601 (2026-10-01T12:00:00Z), got {value!r}"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        now = moment.timestamp()
     if not 0 <= now < 1e11:
-        raise InputError(f"--now: {value} is not a plausible UNIX time")
+        raise InputError(f"--now: {value} is not a plausible time")
     return now
 
 
@@ -175,30 +321,3 @@ def _timeout(value: float) -> float:
     if not 0 < value <= 120:
         raise InputError("--timeout: expected 0 < SECONDS <= 120")
     return value
-
-
-def _print_verdict(verdict: Verdict, policy: Policy, out: TextIO) -> None:
-    validator = policy.name
-    if policy.condition is not None:
-        validator += f" (run only when {policy.condition})"
-    if verdict.accepted:
-        print(f"ACCEPTED: {validator} would let this token through.", file=out)
-    else:
-        print(f"REJECTED: {validator} would answer HTTP {policy.failed_status}.", file=out)
-        print("reasons (the gateway stops at the first):", file=out)
-        for reason in verdict.reasons:
-            print(f"  {reason.code}: {reason.message}", file=out)
-    for hint in verdict.hints:
-        print(f"hint: {hint}", file=out)
-
-
-def _print_details(verdict: Verdict, provider: MetadataProvider, out: TextIO) -> None:
-    """What the token says and where the keys came from."""
-    if verdict.token_facts:
-        print("token:", file=out)
-        for name, value in verdict.token_facts:
-            print(f"  {name}: {value}", file=out)
-    if provider.origins:
-        print("metadata:", file=out)
-        for url, origin in provider.origins.items():
-            print(f"  {url} ({'from file' if origin == 'file' else 'fetched'})", file=out)

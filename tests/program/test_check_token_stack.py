@@ -1,0 +1,212 @@
+"""`check-token --stack` and `mint-token` on every stack file: tokens minted for each client and
+product the stack grants pass the policies the plan renders on their path; the wrong product's token
+is rejected with the scope to request; `--stack` alone names the product and client."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.check_token import cli as check_token
+from tools.check_token import stack
+from tools.check_token.stack import StackView
+from tools.mint_token import cli as mint_token
+from tools.mint_token.minting import TEST_ONLY, mint
+
+STACKS = ["dev", "prod", "china"]
+NOW = 1_790_812_800  # 2026-10-01T00:00:00Z
+_PLAN = stack.load_stack
+
+
+@functools.cache
+def view_of(name: str) -> StackView:
+    return _PLAN(name)
+
+
+@pytest.fixture(autouse=True)
+def _planned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each stack is planned once per session: the commands look `load_stack` up when they run."""
+    monkeypatch.setattr(stack, "load_stack", view_of)
+    monkeypatch.setattr("tools.mint_token.cli.load_stack", view_of)
+
+
+def run(capsys: pytest.CaptureFixture[str], module: object, *argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    args = parser.parse_args(argv)
+    code = int(args.run(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def minted_files(tmp_path: Path, name: str, client: str, product: str) -> list[str]:
+    """Mint with the library function and return the check-token arguments that read it."""
+    minted = mint(view_of(name), client, product, NOW, 3600)
+    (tmp_path / "token.jwt").write_text(minted.token, encoding="utf-8")
+    (tmp_path / "jwks.json").write_text(json.dumps(minted.jwks), encoding="utf-8")
+    (tmp_path / "openid.json").write_text(json.dumps(minted.openid_configuration), encoding="utf-8")
+    return [
+        "--token-file",
+        str(tmp_path / "token.jwt"),
+        "--openid-config",
+        str(tmp_path / "openid.json"),
+        "--jwks",
+        str(tmp_path / "jwks.json"),
+        "--now",
+        "2026-10-01T00:10:00Z",
+    ]
+
+
+def grants(name: str) -> list[tuple[str, str]]:
+    view = view_of(name)
+    return [
+        (client, str(product))
+        for client, info in view.clients.items()
+        for product in info.get("products") or ()
+    ]
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_every_granted_token_passes_its_products_path(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    view = view_of(name)
+    assert grants(name), f"stack {name} grants no client a product"
+    for client, product in grants(name):
+        args = minted_files(tmp_path, name, client, product)
+        code, out, err = run(capsys, check_token, "--stack", name, "--product", product, *args)
+        assert (code, err) == (0, ""), (client, product, out)
+        if view.products[product]["mode"] == "apim-managed":
+            assert "APIM-managed application tokens" in out
+        else:
+            assert out.startswith("ACCEPTED: validate-")
+        for api, products in view.api_products.items():
+            if products == [product] and not any(key[0] == api for key in view.operation_policies):
+                assert run(capsys, check_token, "--stack", name, "--api", api, *args)[0] == 0, (client, api)
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_stack_alone_names_the_product_and_the_client(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client, product = grants(name)[0]
+    args = minted_files(tmp_path, name, client, product)
+    code, out, _ = run(capsys, check_token, "--stack", name, *args, "--json", "-")
+    document = json.loads(out)
+    assert code == 0
+    assert document["belongs"] is True
+    assert any(f"product {product}" in line for line in document["identity"])
+    assert any(f"client {client}" in line for line in document["identity"])
+
+
+def test_stack_alone_says_when_the_caller_is_no_client_of_the_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = minted_files(tmp_path, "dev", "web-portal", "portal")  # prod has no web-portal client
+    code, out, _ = run(capsys, check_token, "--stack", "prod", *args)
+    assert code == 1
+    assert "no client of stack prod" in out
+
+
+def test_wrong_product_names_the_scope_to_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    view = view_of("dev")
+    args = minted_files(tmp_path, "dev", "billing-daemon", "partners")
+    code, out, _ = run(capsys, check_token, "--stack", "dev", "--product", "portal", *args, "--json")
+    document = json.loads(out)
+    assert code == 1
+    assert document["reasons"][0]["code"] == "TokenAudienceNotAllowed"
+    # The portal product takes delegated tokens for the backend: its policy requires scp Echo.Read.
+    assert document["scopesToRequest"] == [f"{view.backend['appIdUri']}/Echo.Read"]
+
+
+def test_operation_policy_runs_before_the_products(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # dev: POST echo/postEcho requires scp Echo.Write; web-portal's token for portal carries Echo.Read.
+    args = minted_files(tmp_path, "dev", "web-portal", "portal")
+    code, out, _ = run(
+        capsys, check_token, "--stack", "dev", "--api", "echo", "--operation", "postEcho", *args
+    )
+    assert code == 1
+    assert out.startswith("policy operation echo/postEcho:\nREJECTED")
+    assert "TokenClaimValueNotAllowed: Claim scp value of Echo.Read is not allowed" in out
+    assert "policy product portal:" not in out  # the gateway stops at the first rejection
+
+
+def test_unknown_names_are_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = minted_files(tmp_path, "dev", "billing-daemon", "partners")
+    code, _, err = run(capsys, check_token, "--stack", "dev", "--api", "nope", *args)
+    assert code == 2
+    assert "has no API 'nope'" in err
+    code, _, err = run(capsys, check_token, "--stack", "dev", "--product", "nope", *args)
+    assert code == 2
+    assert "has no product 'nope'" in err
+
+
+def test_missing_stack_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "t.jwt").write_text("x.y.z", encoding="utf-8")
+    code, _, err = run(
+        capsys, check_token, "--stack", "no-such-stack", "--token-file", str(tmp_path / "t.jwt")
+    )
+    assert code == 2
+    assert err.startswith("config error: ")
+    assert "no such stack file" in err
+
+
+def test_mint_token_writes_test_only_files_that_check_token_accepts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "minted"
+    code, out, err = run(
+        capsys,
+        mint_token,
+        "--stack",
+        "dev",
+        "--client",
+        "billing-daemon",
+        "--product",
+        "partners",
+        "--out",
+        str(out_dir),
+        "--now",
+        str(NOW),
+    )
+    assert (code, err) == (0, "")
+    assert out.startswith(TEST_ONLY)
+    for name in ("jwks.json", "openid-configuration.json"):
+        assert json.loads((out_dir / name).read_text(encoding="utf-8"))["test_only"] == TEST_ONLY
+    command = out.splitlines()[-1].split()
+    assert command[:3] == ["python", "-m", "tools"]
+    code, verdict, _ = run(capsys, check_token, *command[4:])
+    assert code == 0, verdict
+
+
+def test_mint_token_refuses_a_product_the_client_is_not_granted(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, mint_token, "--stack", "dev", "--client", "billing-daemon", "--product", "portal"
+    )
+    assert code == 2
+    assert "not granted product portal" in err
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("1790812800", 1790812800.0),
+        ("2026-10-01T00:00:00Z", 1790812800.0),
+        ("2026-10-01T02:00:00+02:00", 1790812800.0),
+        ("2026-10-01T00:00:00", 1790812800.0),
+        ("2026-10-01", 1790812800.0),
+    ],
+)
+def test_now_takes_unix_seconds_and_iso_8601(value: str, seconds: float) -> None:
+    assert check_token.parse_now(value) == seconds
+
+
+def test_now_refuses_what_is_neither(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(check_token.InputError, match="ISO 8601"):
+        check_token.parse_now("next tuesday")

@@ -1,0 +1,217 @@
+"""A stack's policies and identities as the plan renders them, for `check-token --stack`.
+
+The plan (tools.plan: the real program under the offline engine) is the one source: the policy
+documents are the `value` of the ProductPolicy, ApiPolicy and ApiOperationPolicy resources it
+registers, the links between products and APIs are its ProductApiLink resources, and the stack
+outputs (contract: shared/design.md) name each product's audience and scope and each client's ID.
+Nothing is written to disk first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from tools.check_token.claims import listing, strings
+from tools.check_token.policy import Policy, ValidateAzureAdToken
+
+
+class StackError(Exception):
+    """The stack, product, API or operation asked about does not exist, or its configuration is bad
+    (`config`: printed as the contract's `config error: <key path>: <what is wrong>`); exit 2."""
+
+    def __init__(self, message: str, *, config: bool = False) -> None:
+        super().__init__(message)
+        self.config = config
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One policy on a request's path: where it is attached and its document."""
+
+    label: str
+    document: str
+
+
+@dataclass
+class StackView:
+    name: str
+    outputs: dict[str, Any]
+    product_policies: dict[str, str] = field(default_factory=lambda: dict[str, str]())
+    api_policies: dict[str, str] = field(default_factory=lambda: dict[str, str]())
+    operation_policies: dict[tuple[str, str], str] = field(
+        default_factory=lambda: dict[tuple[str, str], str]()
+    )
+    api_products: dict[str, list[str]] = field(default_factory=lambda: dict[str, list[str]]())
+    apis: set[str] = field(default_factory=lambda: set[str]())
+    operations: set[tuple[str, str]] = field(default_factory=lambda: set[tuple[str, str]]())
+
+    @property
+    def products(self) -> dict[str, dict[str, Any]]:
+        return cast("dict[str, dict[str, Any]]", self.outputs.get("products") or {})
+
+    @property
+    def clients(self) -> dict[str, dict[str, Any]]:
+        return cast("dict[str, dict[str, Any]]", self.outputs.get("clients") or {})
+
+    @property
+    def backend(self) -> dict[str, Any]:
+        return cast("dict[str, Any]", self.outputs.get("backend") or {})
+
+
+def load_stack(name: str) -> StackView:
+    """Plan stack `name` offline (stacks/Pulumi.NAME.yaml); ConfigError propagates (exit 2)."""
+    # Imported here: the plan needs the Pulumi SDKs, which a file-based check never loads.
+    from apim_oauth.config.reader import ConfigError
+    from tools.plan.program import STACKS_DIR, compute_plan, load_config
+
+    stack_file = STACKS_DIR / f"Pulumi.{name}.yaml"
+    try:
+        if not stack_file.is_file():
+            raise ConfigError(str(stack_file), "no such stack file")
+        plan = compute_plan(name, load_config(stack_file))
+    except ConfigError as error:
+        raise StackError(f"config error: {error}", config=True) from None
+    view = StackView(name, dict(plan.outputs))
+    for resource in plan.resources:
+        kind = resource.type.rsplit(":", 1)[-1]
+        inputs: Mapping[str, Any] = resource.inputs
+        if kind == "ProductPolicy":
+            view.product_policies[str(inputs["productId"])] = str(inputs["value"])
+        elif kind == "ApiPolicy":
+            view.api_policies[str(inputs["apiId"])] = str(inputs["value"])
+        elif kind == "ApiOperationPolicy":
+            key = (str(inputs["apiId"]), str(inputs["operationId"]))
+            view.operation_policies[key] = str(inputs["value"])
+            view.operations.add(key)
+        elif kind == "ApiOperation":
+            view.operations.add((str(inputs["apiId"]), str(inputs["operationId"])))
+        elif kind == "Api" and "apiId" in inputs:
+            view.apis.add(str(inputs["apiId"]))
+        elif kind in ("ProductApiLink", "ProductApi"):
+            api = str(inputs["apiId"]).rsplit("/", 1)[-1]  # an ARM ID (link) or a name
+            view.api_products.setdefault(api, []).append(str(inputs["productId"]))
+    return view
+
+
+def request_path(view: StackView, product: str | None, api: str | None, operation: str | None) -> list[Scope]:
+    """The policies a request runs through, in the gateway's order: each of the project's policies puts
+    its validator before `<base />`, so the operation's runs first, then the API's, then the product's."""
+    if api is not None and api not in view.apis:
+        raise StackError(f"--api: stack {view.name} has no API {api!r} (it has {listing(sorted(view.apis))})")
+    if operation is not None and api is None:
+        raise StackError("--operation needs --api")
+    if product is None and api is not None:
+        linked = view.api_products.get(api, [])
+        if len(linked) > 1:
+            raise StackError(f"--api {api} is in products {listing(linked)}: name one with --product")
+        product = linked[0] if linked else None
+    if product is not None and product not in view.products:
+        raise StackError(
+            f"--product: stack {view.name} has no product {product!r} (it has {listing(sorted(view.products))})"
+        )
+    scopes: list[Scope] = []
+    if api is not None and operation is not None:
+        document = view.operation_policies.get((api, operation))
+        if document is not None:
+            scopes.append(Scope(f"operation {api}/{operation}", document))
+    if api is not None and api in view.api_policies:
+        scopes.append(Scope(f"API {api}", view.api_policies[api]))
+    if product is not None and product in view.product_policies:
+        scopes.append(Scope(f"product {product}", view.product_policies[product]))
+    return scopes
+
+
+def apim_managed_note(view: StackView, product: str | None, api: str | None) -> str | None:
+    """An `apim-managed` product has no policy: API Management checks its tokens itself."""
+    names = [product] if product else view.api_products.get(api or "", [])
+    for name in names:
+        info = view.products.get(name or "", {})
+        if info.get("mode") == "apim-managed":
+            return (
+                f"product {name} uses APIM-managed application tokens (preview): the gateway checks them without "
+                f"a policy this tool can read; such a token must carry aud {info.get('audience')} "
+                f"(request scope {info.get('scope')})."
+            )
+    return None
+
+
+def _same(left: str, right: str) -> bool:
+    try:
+        return uuid.UUID(left) == uuid.UUID(right)
+    except ValueError:
+        return left == right
+
+
+def identify(view: StackView, claims: Mapping[str, object]) -> tuple[list[str], bool]:
+    """Which product and client a token's audience and caller belong to; True when both are known."""
+    lines: list[str] = []
+    audiences = strings(claims["aud"]) if "aud" in claims else ()
+    caller_claim = "azp" if "azp" in claims else "appid"
+    callers = strings(claims[caller_claim]) if caller_claim in claims else ()
+    products = [
+        name
+        for name, info in sorted(view.products.items())
+        if any(
+            _same(aud, str(info.get("audience"))) or aud == f"api://{info.get('audience')}"
+            for aud in audiences
+        )
+    ]
+    backend = view.backend
+    for name in products:
+        info = view.products[name]
+        lines.append(
+            f"audience {listing(audiences)}: product {name} ({info.get('mode')}; scope {info.get('scope')})"
+        )
+    if not products and any(
+        _same(aud, str(backend.get("clientId"))) or aud == backend.get("appIdUri") for aud in audiences
+    ):
+        lines.append(
+            f"audience {listing(audiences)}: the backend API (delegated scopes {listing(backend.get('scopes') or [])})"
+        )
+        products = ["(backend)"]
+    if not products:
+        lines.append(f"audience {listing(audiences)}: no product or API of stack {view.name}")
+    clients = [
+        name
+        for name, info in sorted(view.clients.items())
+        if any(_same(caller, str(info.get("clientId"))) for caller in callers)
+    ]
+    for name in clients:
+        lines.append(
+            f"caller {listing(callers)} ({caller_claim}): client {name}, granted {listing(view.clients[name].get('products') or [])}"
+        )
+    if not clients:
+        lines.append(f"caller {listing(callers)} ({caller_claim}): no client of stack {view.name}")
+    tenant = claims.get("tid")
+    if isinstance(tenant, str) and not _same(tenant, str(view.outputs.get("tenantId"))):
+        lines.append(f"tenant {tenant}: not the stack's tenant {view.outputs.get('tenantId')}")
+    return lines, bool(products) and bool(clients)
+
+
+def scope_to_request(view: StackView, policy: Policy) -> list[str]:
+    """The scopes a client must request for a token this policy accepts (from the plan's outputs):
+    the delegated scopes the policy's `scp` rule names, else the `.default` scope of its audience."""
+    audiences = list(policy.audiences or ())
+    if isinstance(policy, ValidateAzureAdToken):
+        audiences += policy.backend_application_ids
+    backend = view.backend
+    scp_values = [value for rule in policy.required_claims if rule.name == "scp" for value in rule.values]
+    found: list[str] = []
+    for audience in audiences:
+        if _same(audience, str(backend.get("clientId"))) or audience == backend.get("appIdUri"):
+            if scp_values:
+                found += [f"{backend.get('appIdUri')}/{value}" for value in scp_values]
+            else:
+                found.append(f"{backend.get('appIdUri')}/.default")
+            continue
+        for info in view.products.values():
+            if _same(audience, str(info.get("audience"))):
+                found.append(str(info.get("scope")))
+    return list(dict.fromkeys(found))
+
+
+def describe_scopes(scopes: Sequence[str]) -> str:
+    return " or ".join(scopes)

@@ -1,0 +1,103 @@
+"""`python -m tools mint-token`: a test token for a stack's client and product, with the metadata
+documents that let `check-token` verify it. For tests and demonstrations only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from tools.check_token.cli import InputError, parse_now
+from tools.check_token.stack import StackError, load_stack
+from tools.mint_token.minting import TEST_ONLY, mint
+
+DESCRIPTION = "Mint a TEST-ONLY token for a stack's client and product, signed with a throwaway key."
+EPILOG = """\
+Writes DIR/token.jwt, DIR/jwks.json (the throwaway public key) and DIR/openid-configuration.json (the
+tenant's issuer), each labelled test-only, and prints the check-token command that verifies the token.
+The claims are those Entra would issue: the product's audience, the client's ID as azp, and the
+roles or delegated scopes the product's policy requires. No real gateway accepts the token: its key
+is not the tenant's.
+
+examples:
+  python -m tools mint-token --stack dev --client billing-daemon --product partners
+  python -m tools mint-token --stack prod --client web-portal --product portal --out /tmp/t --now 2026-10-01T12:00:00Z
+
+exit codes:
+  0  minted and written
+  2  bad arguments (unknown stack, client or product; a client not granted the product) or unwritable DIR
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "--stack", required=True, metavar="NAME", help="stack to plan offline (stacks/Pulumi.NAME.yaml)"
+    )
+    parser.add_argument(
+        "--client", required=True, metavar="C", help="the client (a key of the stack's `clients`)"
+    )
+    parser.add_argument(
+        "--product",
+        required=True,
+        metavar="P",
+        help="the product the token is for (one the client is granted)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="directory for token.jwt, jwks.json and openid-configuration.json (default out/mint-token/STACK-CLIENT-PRODUCT)",
+    )
+    parser.add_argument(
+        "--now", metavar="TIME", help="issue time: UNIX seconds or ISO 8601 (default: the clock)"
+    )
+    parser.add_argument(
+        "--lifetime",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="seconds until exp (default 3600, as Entra's 60-90 min)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        now = int(parse_now(args.now)) if args.now is not None else int(time.time())
+        if not 60 <= args.lifetime <= 86400:
+            raise InputError("--lifetime: expected 60 to 86400 seconds")
+        view = load_stack(args.stack)
+        minted = mint(view, args.client, args.product, now, args.lifetime)
+        out: Path = args.out or Path("out") / "mint-token" / f"{args.stack}-{args.client}-{args.product}"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "token.jwt").write_text(minted.token + "\n", encoding="utf-8")
+        (out / "jwks.json").write_text(json.dumps(minted.jwks, indent=2) + "\n", encoding="utf-8")
+        (out / "openid-configuration.json").write_text(
+            json.dumps(minted.openid_configuration, indent=2) + "\n", encoding="utf-8"
+        )
+    except StackError as error:
+        print(error if error.config else f"mint-token: error: {error}", file=sys.stderr)
+        return 2
+    except InputError as error:
+        print(f"mint-token: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"mint-token: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
+    print(TEST_ONLY)
+    print(
+        f"token:  {out / 'token.jwt'} (aud {minted.claims['aud']}, azp/appid of {args.client}, exp {minted.claims['exp']})"
+    )
+    print(f"keys:   {out / 'jwks.json'}")
+    print(f"issuer: {out / 'openid-configuration.json'}")
+    print("check it:")
+    print(
+        f"  python -m tools check-token --stack {args.stack} --product {args.product} --token-file {out / 'token.jwt'} "
+        f"--openid-config {out / 'openid-configuration.json'} --jwks {out / 'jwks.json'} --now {now}"
+    )
+    return 0
