@@ -210,3 +210,18 @@ def test_now_takes_unix_seconds_and_iso_8601(value: str, seconds: float) -> None
 def test_now_refuses_what_is_neither(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(check_token.InputError, match="ISO 8601"):
         check_token.parse_now("next tuesday")
+
+
+@pytest.mark.parametrize("command", ["check-token", "mint-token"])
+def test_help_explains_every_option_with_examples_and_exit_codes(command: str) -> None:
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "tools", command, "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "examples:" in shown
+    assert "exit codes:" in shown
+    assert shown.count(f"python -m tools {command} ") >= 2
+    options = [word for word in shown.split() if word.startswith("--") and word.strip("-[],").isidentifier()]
+    assert "--stack" in options
