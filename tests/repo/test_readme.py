@@ -1,6 +1,7 @@
-"""The README's shell commands run as shown, so the README cannot drift from the code (issue 7).
+"""The shell commands of the README and of docs/*.md run as shown, so the docs cannot drift from the code.
 
-Every command line in the README's ```sh, ```bash, ```shell and ```console blocks is classified:
+Every command line in the ```sh, ```bash, ```shell and ```console blocks of README.md and docs/*.md
+(README first, then the docs by name) is classified:
 
 - offline (`make plan`, `python -m tools ...`, `venv/bin/python -m tools ...`, `mkdir -p out/...`):
   run here, in README order, from the project directory with this interpreter; paths under `out/`
@@ -11,6 +12,9 @@ Every command line in the README's ```sh, ```bash, ```shell and ```console block
   reason; never run. A single command is also skipped when its trailing comment says
   `# not offline: <reason>` (a check-token example on the reader's own token).
 - anything else fails `test_every_command_is_classified` until it is added to one of the lists.
+
+A page that changes the checkout (SANDBOXED: docs/add-a-stack.md adds a stack file) runs in a copy
+of the repository instead, where `cp` and `python3 tools/stacks.py` are offline too.
 
 `make plan` is run as its recipe's last line (read with `make -n plan`): the recipe's first lines
 create the virtualenv and install, which needs a network; this checks the command it ends with.
@@ -39,9 +43,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from bench.fresh_clone import copy_repository
+
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 EXAMPLES = ROOT / "docs" / "examples"
+DOCS = (README, *sorted((ROOT / "docs").glob("*.md")))
+SANDBOXED = {"docs/add-a-stack.md"}
 
 SHELL_LANGUAGES = {"sh", "bash", "shell", "console"}
 MERMAID_KEYWORDS = (
@@ -62,13 +70,16 @@ OFFLINE_PREFIXES: tuple[tuple[str, ...], ...] = (
     ("python", "-m", "tools"),
     ("venv/bin/python", "-m", "tools"),
     ("mkdir", "-p"),
+    ("venv/bin/python", "-m", "pytest"),
 )
+SANDBOX_PREFIXES: tuple[tuple[str, ...], ...] = (("cp",), ("python3", "tools/stacks.py"))
 NOT_OFFLINE: Mapping[tuple[str, ...], str] = {
     ("pulumi",): "needs the Pulumi CLI, Azure credentials and a deployed stack",
     ("curl",): "calls Entra and the deployed gateway over the network",
     ("az",): "needs the Azure CLI signed in to a tenant",
     ("make", "test"): "is the test suite itself: running it from a test would recurse",
     ("make", "bench"): "runs the benchmarks, which take long and print figures, not verdicts",
+    ("export",): "sets the shell's environment for the commands after it",
 }
 SHELL_OPERATORS = {"|", "||", "&", "&&", ";", ">", ">>", "<", "2>", "2>&1"}
 PLAN_RECIPE = ("venv/bin/python", "-m", "tools", "plan")
@@ -88,8 +99,10 @@ class Block:
 
 @dataclass(frozen=True)
 class Command:
+    doc: str
+    """The page, relative to the project directory (README.md, docs/....md)."""
     line: int
-    """README line number where the command starts."""
+    """Line number in the page where the command starts."""
     text: str
     """The command as shown, continuation lines joined, without its trailing comment."""
     argv: tuple[str, ...]
@@ -101,7 +114,7 @@ class Command:
 
     @property
     def id(self) -> str:
-        return f"L{self.line}:{self.text[:60]}"
+        return f"{self.doc}:{self.line}:{self.text[:60]}"
 
 
 def fenced_blocks(text: str) -> list[Block]:
@@ -109,16 +122,18 @@ def fenced_blocks(text: str) -> list[Block]:
     lines = text.splitlines()
     index = 0
     while index < len(lines):
-        opening = re.fullmatch(r"\s*(`{3,}|~{3,})\s*([\w+-]*).*", lines[index])
+        opening = re.fullmatch(r"(\s*)(`{3,}|~{3,})\s*([\w+-]*).*", lines[index])
         if not opening:
             index += 1
             continue
-        fence, language = opening.group(1), opening.group(2).lower()
+        indent, fence, language = opening.group(1), opening.group(2), opening.group(3).lower()
         start = index + 1
         index = start
         while index < len(lines) and not re.fullmatch(rf"\s*{re.escape(fence)}\s*", lines[index]):
             index += 1
-        blocks.append(Block(language, start + 1, tuple(lines[start:index])))
+        # A block inside a list item is indented like the item's text: its lines, without that indent.
+        content = tuple(line.removeprefix(indent) for line in lines[start:index])
+        blocks.append(Block(language, start + 1, content))
         index += 1
     return blocks
 
@@ -137,6 +152,14 @@ def split_comment(line: str) -> tuple[str, str]:
     return line.rstrip(), ""
 
 
+def _quotes_closed(code: str) -> bool:
+    try:
+        shlex.split(code)
+    except ValueError:
+        return False
+    return True
+
+
 def _logical_lines(lines: tuple[str, ...], first_line: int) -> Iterator[tuple[int, str]]:
     """(README line, line) with `\\` continuations joined."""
     pending: list[str] = []
@@ -148,18 +171,22 @@ def _logical_lines(lines: tuple[str, ...], first_line: int) -> Iterator[tuple[in
             pending.append(raw.rstrip()[:-1])
             continue
         pending.append(raw)
-        yield start, " ".join(part.strip() for part in pending)
+        joined = " ".join(part.strip() for part in pending)
+        if not _quotes_closed(split_comment(joined)[0]):
+            continue  # a quoted argument that spans lines, such as a JSON document
+        yield start, joined
         pending = []
     if pending:
         yield start, " ".join(part.strip() for part in pending)
 
 
-def _command(line: int, logical: str, shown_output: tuple[str, ...] = ()) -> Command | None:
+def _command(doc: str, line: int, logical: str, shown_output: tuple[str, ...] = ()) -> Command | None:
     code, comment = split_comment(logical)
     if not code:
         return None
     expected = re.search(r"\bexit (\d+)\b", comment)
     return Command(
+        doc=doc,
         line=line,
         text=code,
         argv=tuple(shlex.split(code)),
@@ -169,7 +196,7 @@ def _command(line: int, logical: str, shown_output: tuple[str, ...] = ()) -> Com
     )
 
 
-def _console_commands(block: Block) -> Iterator[Command]:
+def _console_commands(doc: str, block: Block) -> Iterator[Command]:
     """`$ command` (with `\\` continuation lines), then what it prints until the next prompt."""
     lines = block.lines
     index = 0
@@ -190,18 +217,18 @@ def _console_commands(block: Block) -> Iterator[Command]:
                 output.append(lines[index])
             index += 1
         logical = " ".join(part.strip() for part in parts)
-        if (command := _command(block.line + start, logical, tuple(output))) is not None:
+        if (command := _command(doc, block.line + start, logical, tuple(output))) is not None:
             yield command
 
 
-def shell_commands(text: str) -> list[Command]:
+def shell_commands(text: str, doc: str = "README.md") -> list[Command]:
     commands: list[Command] = []
     for block in fenced_blocks(text):
         if block.language == "console":
-            commands.extend(_console_commands(block))
+            commands.extend(_console_commands(doc, block))
         elif block.language in SHELL_LANGUAGES:
             for line, logical in _logical_lines(block.lines, block.line):
-                if (command := _command(line, logical)) is not None:
+                if (command := _command(doc, line, logical)) is not None:
                     commands.append(command)
     return commands
 
@@ -235,7 +262,8 @@ def classify(command: Command) -> tuple[str, str]:
     for prefix, reason in NOT_OFFLINE.items():
         if program[: len(prefix)] == prefix:
             return "skip", reason
-    for prefix in OFFLINE_PREFIXES:
+    prefixes = OFFLINE_PREFIXES + (SANDBOX_PREFIXES if command.doc in SANDBOXED else ())
+    for prefix in prefixes:
         if program[: len(prefix)] == prefix:
             if program != command.argv:
                 return "unknown", "an offline command inside an assignment"
@@ -247,8 +275,13 @@ def classify(command: Command) -> tuple[str, str]:
 
 
 README_TEXT = README.read_text(encoding="utf-8") if README.is_file() else ""
-COMMANDS = shell_commands(README_TEXT)
-OFFLINE = [c for c in COMMANDS if classify(c)[0] == "run"]
+COMMANDS = [
+    command
+    for doc in DOCS
+    for command in shell_commands(doc.read_text(encoding="utf-8"), str(doc.relative_to(ROOT)))
+]
+OFFLINE = [c for c in COMMANDS if classify(c)[0] == "run" and c.doc not in SANDBOXED]
+IN_SANDBOX = [c for c in COMMANDS if classify(c)[0] == "run" and c.doc in SANDBOXED]
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -266,13 +299,14 @@ def _local(argument: str, out_dir: Path) -> str:
     return str(out_dir / argument[len("out/") :]) if argument.startswith("out/") else argument
 
 
-def _plan_recipe() -> tuple[str, ...]:
+def _plan_recipe(arguments: tuple[str, ...] = (), cwd: Path = ROOT) -> tuple[str, ...]:
     """The command `make plan` ends with (the lines before it create the venv and install)."""
+    assert all(re.fullmatch(r"STACK=[\w.-]+", a) for a in arguments), f"make plan {arguments}: only STACK="
     dry = subprocess.run(
         # --no-print-directory: under `make test` this is a nested make, which would add
         # "Entering/Leaving directory" lines.
-        ["make", "-n", "--no-print-directory", "plan"],
-        cwd=ROOT,
+        ["make", "-n", "--no-print-directory", "plan", *arguments],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=TIMEOUT_SECONDS,
@@ -285,11 +319,13 @@ def _plan_recipe() -> tuple[str, ...]:
     return recipe
 
 
-def run_offline(command: Command, out_dir: Path) -> Result:
+def run_offline(command: Command, out_dir: Path, cwd: Path = ROOT) -> Result:
     argv = command.argv
     if argv[:2] == ("make", "plan"):
-        assert argv == ("make", "plan"), "make plan takes no arguments in the README"
-        argv = _plan_recipe()
+        argv = _plan_recipe(argv[2:], cwd)
+    if argv[0] == "cp":
+        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+        return Result(argv, done.returncode, done.stdout, done.stderr)
     if argv[0] == "mkdir":
         for directory in argv[2:]:
             assert directory.startswith("out/") or directory == "out", f"mkdir outside out/: {directory}"
@@ -297,16 +333,21 @@ def run_offline(command: Command, out_dir: Path) -> Result:
         return Result(argv, 0, "", "")
     local = (sys.executable, *(_local(a, out_dir) for a in argv[1:]))
     done = subprocess.run(
-        local, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+        local, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
     )
     return Result(local, done.returncode, done.stdout, done.stderr)
 
 
 @pytest.fixture(scope="module")
 def readme_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[Command, Result]:
-    """Every offline command, run once in README order (later ones read what earlier ones wrote)."""
+    """Every offline command, run once in order (later ones read what earlier ones wrote); the
+    sandboxed pages' in a copy of the repository (their own files only, the same venv)."""
     out_dir = tmp_path_factory.mktemp("readme") / "out"
-    return {command: run_offline(command, out_dir) for command in OFFLINE}
+    runs = {command: run_offline(command, out_dir) for command in OFFLINE}
+    if IN_SANDBOX:
+        sandbox = copy_repository(tmp_path_factory.mktemp("sandbox") / "apim-oauth")
+        runs |= {command: run_offline(command, out_dir, sandbox) for command in IN_SANDBOX}
+    return runs
 
 
 def _plan_json(stack: str, directory: Path) -> dict[str, Any]:
@@ -461,25 +502,26 @@ def test_readme_shows_the_two_commands() -> None:
 def test_every_command_is_classified() -> None:
     assert COMMANDS, "the README shows no shell commands"
     verdicts = [(c, *classify(c)) for c in COMMANDS]
-    unknown = [f"README line {c.line}: {c.text} ({why})" for c, kind, why in verdicts if kind == "unknown"]
+    unknown = [f"{c.doc}:{c.line}: {c.text} ({why})" for c, kind, why in verdicts if kind == "unknown"]
     assert not unknown, (
         "classify these in tests/test_readme.py (offline, or NOT_OFFLINE with a reason):\n"
         + ("\n".join(unknown))
     )
 
 
-@pytest.mark.parametrize("command", OFFLINE, ids=[c.id for c in OFFLINE])
+@pytest.mark.slow
+@pytest.mark.parametrize("command", OFFLINE + IN_SANDBOX, ids=[c.id for c in OFFLINE + IN_SANDBOX])
 def test_offline_command_runs_as_shown(command: Command, readme_runs: dict[Command, Result]) -> None:
     result = readme_runs[command]
     detail = f"{shlex.join(result.argv)}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     assert result.returncode == command.expected_exit, (
-        f"README line {command.line} implies exit {command.expected_exit}, got {result.returncode}\n{detail}"
+        f"{command.doc}:{command.line} implies exit {command.expected_exit}, got {result.returncode}\n{detail}"
     )
     assert "Traceback" not in result.stderr, detail
     printed = result.stdout + result.stderr
     for line in command.shown_output:
         if line.strip() != "...":
-            assert line.strip() in printed, f"README line {command.line} shows {line.strip()!r}\n{detail}"
+            assert line.strip() in printed, f"{command.doc}:{command.line} shows {line.strip()!r}\n{detail}"
 
 
 def test_the_plan_runs_offline_in_the_readme() -> None:
@@ -489,13 +531,15 @@ def test_the_plan_runs_offline_in_the_readme() -> None:
     assert ("venv/bin/python", "-m", "tools", "check-token") in programs
 
 
-def test_links_point_to_files_in_the_repo() -> None:
-    anchors = {_slug(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.+?)\s*$", README_TEXT, re.MULTILINE)}
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_links_point_to_files_in_the_repo(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
+    anchors = {_slug(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.+?)\s*$", text, re.MULTILINE)}
     outside_code = "\n".join(
-        line for line in _without_code_blocks(README_TEXT).splitlines() if not line.startswith("    ")
+        line for line in _without_code_blocks(text).splitlines() if not line.startswith("    ")
     )
     links = re.findall(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)", outside_code)
-    assert links, "the README links to nothing"
+    assert links or doc != README, "the README links to nothing"
     broken: list[str] = []
     for target in links:
         if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:
@@ -505,9 +549,31 @@ def test_links_point_to_files_in_the_repo() -> None:
             if _slug(fragment) not in anchors:
                 broken.append(target)
             continue
-        if not (README.parent / path).exists():
+        linked = doc.parent / path
+        if not linked.exists():
             broken.append(target)
-    assert not broken, f"README links to what does not exist: {broken}"
+        elif fragment and linked.suffix == ".md":
+            linked_text = linked.read_text(encoding="utf-8")
+            headings = {
+                _slug(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.+?)\s*$", linked_text, re.MULTILINE)
+            }
+            if _slug(fragment) not in headings:
+                broken.append(target)
+    assert not broken, f"{doc.name} links to what does not exist: {broken}"
+
+
+def test_the_python_in_the_docs_is_code_the_tests_run() -> None:
+    # docs/test-your-own-stack.md shows the fixture's loading and two team rules: each ```python
+    # block must be, verbatim, part of a test module that runs (so the examples are tested).
+    doc = ROOT / "docs" / "test-your-own-stack.md"
+    blocks = [b for b in fenced_blocks(doc.read_text(encoding="utf-8")) if b.language == "python"]
+    assert len(blocks) >= 3
+    sources = {path: path.read_text(encoding="utf-8") for path in (ROOT / "tests").rglob("*.py")}
+    for block in blocks:
+        code = "\n".join(block.lines)
+        assert any(code in source for source in sources.values()), (
+            f"{doc.name}:{block.line}: this code is not in any test module"
+        )
 
 
 def _without_code_blocks(text: str) -> str:
