@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pulumi
 import pytest
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from apim_oauth.azure.clouds import CLOUDS, TokenVersion
 from apim_oauth.azure.ids import permission_id
@@ -198,7 +198,7 @@ def unwrap(value: Any) -> Any:
 
 def accesses(app: RecordedResource) -> set[tuple[str, str, str]]:
     """(resource app ID, type, permission ID) for each permission the app requests."""
-    entries = app.inputs.get("requiredResourceAccesses") or []
+    entries: list[dict[str, Any]] = app.inputs.get("requiredResourceAccesses") or []
     return {(e["resourceAppId"], a["type"], a["id"]) for e in entries for a in e["resourceAccesses"]}
 
 
@@ -230,7 +230,8 @@ def test_backend_app_exposes_exactly_the_configured_scopes_and_roles() -> None:
 
     # An API, not a sign-in app: no redirect URI of any kind.
     for platform in ("web", "singlePageApplication", "publicClient"):
-        assert not (app.inputs.get(platform) or {}).get("redirectUris")
+        settings: dict[str, Any] = app.inputs.get(platform) or {}
+        assert not settings.get("redirectUris")
 
 
 def test_permission_ids_are_pinned_and_identical_across_runs() -> None:
@@ -315,7 +316,8 @@ def test_product_app_has_exactly_the_product_role() -> None:
         == built.product.role_id
         == permission_id("product/partners", "role", "Product.Partners.All")
     )
-    assert not (app.inputs.get("api") or {}).get("oauth2PermissionScopes")
+    api: dict[str, Any] = app.inputs.get("api") or {}
+    assert not api.get("oauth2PermissionScopes")
 
     uri = only(siblings(plan, app, IDENTIFIER_URI))
     assert uri.inputs["identifierUri"] == f"api://{app.outputs['clientId']}"

@@ -299,9 +299,13 @@ def test_a_provider_signed_in_to_another_tenant_stops_before_any_resource() -> N
 
     config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
     plan = Plan()
+
+    def program() -> None:
+        runpy.run_path(str(STACKS_DIR.parent / "__main__.py"), run_name="__main__")
+
     with pytest.raises(ValueError, match="signed in to tenant 00000000-0000-0000-0000-000000000001"):
         run_program(
-            lambda: runpy.run_path(str(STACKS_DIR.parent / "__main__.py"), run_name="__main__") and None,
+            program,
             config=config,
             tenant_id="00000000-0000-0000-0000-000000000001",
             cloud=CLOUDS["global"],

@@ -46,16 +46,15 @@ def roles_demanded(plan: StackPlan, product: str) -> set[str]:
 @pytest.mark.parametrize("stack", stack_names())
 def test_no_client_holds_a_role_it_does_not_need(plan_of: PlanOf, stack: str) -> None:
     plan = plan_of(stack=stack)
-    role_values = {  # every app role the program defines, by ID
-        role["id"]: role["value"]
-        for app in plan.of_type("azuread:index/application:Application")
-        for role in app.inputs.get("appRoles") or []
-    }
+    role_values: dict[str, str] = {}  # every app role the program defines, by ID
+    for app in plan.of_type("azuread:index/application:Application"):
+        roles: list[dict[str, str]] = app.inputs.get("appRoles") or []
+        role_values |= {role["id"]: role["value"] for role in roles}
     for name, client in plan.outputs["clients"].items():
         if any(plan.outputs["products"][p]["mode"] != "entra-app" for p in client["products"]):
             continue  # APIM registers apim-managed clients; the program grants them nothing
         principal = plan.one("azuread:index/servicePrincipal:ServicePrincipal", clientId=client["clientId"])
-        granted = {
+        granted: set[str] = {
             role_values[assignment.inputs["appRoleId"]]
             for assignment in plan.of_type("azuread:index/appRoleAssignment:AppRoleAssignment")
             if assignment.inputs["principalObjectId"] == principal.outputs["objectId"]

@@ -59,9 +59,20 @@ def test_pulumi_runs_the_program_with_uv_in_the_venv_the_makefile_fills() -> Non
 
 def test_without_uv_the_install_falls_back_to_pip(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, str]] = []
-    monkeypatch.setattr(install, "find_uv", lambda python: None)
-    monkeypatch.setattr(install, "install_with_uv", lambda *a: pytest.fail("uv was not found"))
-    monkeypatch.setattr(install, "install_with_pip", lambda group, python: calls.append((group, python)) or 0)
+
+    def no_uv(python: str) -> None:
+        return None
+
+    def with_uv(uv: str, group: str, python: str) -> int:
+        pytest.fail("uv was not found")
+
+    def with_pip(group: str, python: str) -> int:
+        calls.append((group, python))
+        return 0
+
+    monkeypatch.setattr(install, "find_uv", no_uv)
+    monkeypatch.setattr(install, "install_with_uv", with_uv)
+    monkeypatch.setattr(install, "install_with_pip", with_pip)
     assert install.main(["runtime", "--python", "python3"]) == 0
     assert calls == [("runtime", "python3")]
 

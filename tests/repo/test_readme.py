@@ -591,7 +591,7 @@ def _slug(heading: str) -> str:
 
 def test_mermaid_diagrams_are_present_and_well_formed(dev_plan: dict[str, Any]) -> None:
     blocks = mermaid_blocks(README_TEXT)
-    kinds = []
+    kinds: list[str] = []
     for block in blocks:
         first = next(
             (line.strip() for line in block.lines if line.strip() and not line.strip().startswith("%%")), ""
