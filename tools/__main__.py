@@ -13,6 +13,7 @@ COMMANDS = {
     "plan": ("tools.plan.cli", "compute a stack's deployment offline"),
     "check-token": ("tools.check_token.cli", "would the gateway accept this token, and if not, why"),
     "mint-token": ("tools.mint_token.cli", "mint a test-only token for a stack's client and product"),
+    "diff": ("tools.diff.cli", "what a change does to a stack, in words"),
 }
 
 

@@ -443,6 +443,8 @@ def test_each_job_gets_least_privilege(workflow: Path) -> None:
         permissions = job.get("permissions")
         assert isinstance(permissions, dict), f"{name}: permissions must be explicit"
         expected = {"contents": "read"}
+        if workflow == PREVIEW and name == "diff":
+            expected["pull-requests"] = "write"  # the offline plan diff's comment
         if name in pulumi_jobs:
             expected["id-token"] = "write"
             if workflow == PREVIEW:
@@ -557,3 +559,18 @@ def test_every_variable_and_secret_the_workflows_read_is_documented() -> None:
     assert names >= {"PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", *OIDC_VARS}
     for name in sorted(names):
         assert f"`{name}`" in doc, f"{name} is read by a workflow but not described in {STATE_DOC.name}"
+
+
+def test_the_offline_diff_of_every_stack_runs_for_every_pull_request_before_any_preview() -> None:
+    jobs = _jobs(_load(PREVIEW))
+    diff = jobs["diff"]
+    assert "if" not in diff, "forks get the diff too"
+    assert diff["needs"] == "stacks"
+    assert not _pulumi_steps(diff)
+    runs = "\n".join(str(s.get("run", "")) for s in _steps(diff))
+    assert '-m tools diff --stack "$stack" --base "$BASE_SHA" --markdown' in runs
+    assert "GITHUB_STEP_SUMMARY" in runs
+    (post,) = [s for s in _steps(diff) if "gh api" in str(s.get("run", ""))]
+    assert "PATCH" in post["run"], "the comment is edited in place, not duplicated"
+    for job in _pulumi_jobs(_load(PREVIEW)).values():
+        assert "diff" not in job.get("needs", [])

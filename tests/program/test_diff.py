@@ -1,0 +1,269 @@
+"""`python -m tools diff`: the dev stack at two states built here, planned by the real program, and
+what the diff says about each resource, each policy and each secret."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools.diff.plans import PlanDocument, current_plan
+from tools.diff.render import render_markdown, render_text
+from tools.diff.report import DiffReport, build, to_data
+from tools.plan.plan_json import plan_json
+from tools.plan.program import STACKS_DIR, compute_plan, load_config
+
+APPLICATION = "azuread:index/application:Application"
+PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
+PRODUCT = "azure-native:apimanagement:Product"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+PRODUCT_POLICY = "azure-native:apimanagement:ProductPolicy"
+OPERATION_POLICY = "azure-native:apimanagement:ApiOperationPolicy"
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _dev() -> dict[str, Any]:
+    return yaml.safe_load((STACKS_DIR / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+
+
+def _write(document: dict[str, Any], path: Path) -> Path:
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@functools.cache
+def _base() -> PlanDocument:
+    return current_plan("dev", STACKS_DIR / "Pulumi.dev.yaml")
+
+
+def _diff(tmp_path: Path, edit: Edit) -> DiffReport:
+    document = copy.deepcopy(_dev())
+    edit(document["config"])
+    return build("dev", _base(), current_plan("dev", _write(document, tmp_path / "Pulumi.dev.yaml")))
+
+
+def _by(report: DiffReport, type_: str, name_part: str) -> str:
+    """The action on the one changed resource of `type_` whose name contains `name_part`."""
+    (change,) = [c for c in report.changes if c.type == type_ and name_part in c.name]
+    return change.action
+
+
+def _item(config: dict[str, Any], key: str, name: str) -> dict[str, Any]:
+    return next(i for i in config[f"apim-oauth:{key}"] if i["name"] == name)
+
+
+def test_the_same_stack_has_no_changes() -> None:
+    report = build("dev", _base(), _base())
+    assert not report.changed
+    assert report.summary().startswith("no changes")
+
+
+def test_a_product_added_is_created_with_its_policy_in_words(tmp_path: Path) -> None:
+    def add(config: dict[str, Any]) -> None:
+        status = _item(config, "apis", "status")
+        config["apim-oauth:apis"].append({**status, "name": "audit", "displayName": "Audit", "path": "audit"})
+        partners = _item(config, "products", "partners")
+        config["apim-oauth:products"].append(
+            {**partners, "name": "audit", "displayName": "Audit", "apis": ["audit"]}
+        )
+
+    report = _diff(tmp_path, add)
+    assert {c.action for c in report.changes} == {"create"}
+    assert _by(report, PRODUCT, "audit") == "create"
+    (policy,) = [p for p in report.policies if "audit" in p.name]
+    assert policy.words[0] == "now validates tokens with validate-jwt"
+    assert "now requires roles with any of Product.Audit.All" in policy.words
+    assert not [c for c in report.changes if c.critical]
+
+
+def test_an_operation_scope_changed_is_an_update_said_as_the_scope_a_caller_needs(tmp_path: Path) -> None:
+    def rescope(config: dict[str, Any]) -> None:
+        _item(config, "apis", "echo")["oauth"]["operations"][0]["scopes"] = ["Echo.Read"]
+
+    report = _diff(tmp_path, rescope)
+    assert [(c.action, c.type) for c in report.changes] == [("update", OPERATION_POLICY)]
+    (policy,) = report.policies
+    assert policy.words == ("requires scp with any of Echo.Read (was scp with any of Echo.Write)",)
+
+
+def test_a_rotated_slot_replaces_that_secret_only_and_names_the_new_active_slot(tmp_path: Path) -> None:
+    def rotate(config: dict[str, Any]) -> None:
+        _item(config, "clients", "billing-daemon")["secret"]["slots"]["blue"] = "2027-01-15"
+
+    report = _diff(tmp_path, rotate)
+    assert [(c.action, c.type, c.name.rsplit("-", 1)[1]) for c in report.changes] == [
+        ("replace", PASSWORD, "blue")
+    ]
+    assert report.changes[0].critical
+    (rotation,) = report.rotations
+    assert rotation.words() == [
+        "slot blue replaced: rotated 2026-09-01 -> 2027-01-15, ends 2027-02-28T00:00:00Z -> "
+        "2027-07-14T00:00:00Z; its old secret stops working",
+        "active slot now blue (ends 2027-07-14T00:00:00Z; was green)",
+        "slot green stays valid until 2027-04-30T00:00:00Z",
+    ]
+
+
+def test_a_renamed_client_deletes_its_entra_app_first_in_the_report(tmp_path: Path) -> None:
+    def rename(config: dict[str, Any]) -> None:
+        _item(config, "clients", "web-portal")["name"] = "web-app"
+
+    report = _diff(tmp_path, rename)
+    assert _by(report, APPLICATION, "web-portal") == "delete"
+    assert _by(report, APPLICATION, "web-app") == "create"
+    first = report.changes[0]
+    assert first.critical
+    assert "client ID" in render_text(report).split("Identity and data at stake:")[1].splitlines()[1]
+
+
+def test_a_backend_token_version_changed_updates_the_app_and_the_issuers_callers_need(tmp_path: Path) -> None:
+    def v1(config: dict[str, Any]) -> None:
+        config["apim-oauth:backend"]["tokenVersion"] = 1
+
+    report = _diff(tmp_path, v1)
+    backend = next(c for c in report.changes if c.type == APPLICATION and "backend" in c.name)
+    assert backend.action == "update"
+    assert any(
+        p.path == "api.requestedAccessTokenVersion" and (p.old, p.new) == (2, 1) for p in backend.changes
+    )
+    portal = next(p for p in report.policies if "portal" in p.name)
+    tenant = _dev()["config"]["apim-oauth:tenantId"]
+    assert f"issuers added: https://sts.windows.net/{tenant}/" in portal.words
+    assert f"issuers removed: https://login.microsoftonline.com/{tenant}/v2.0" in portal.words
+
+
+def test_a_resource_group_no_longer_created_is_deleted_in_words_first(tmp_path: Path) -> None:
+    def existing(config: dict[str, Any]) -> None:
+        config["apim-oauth:apim"]["createResourceGroup"] = False
+
+    report = _diff(tmp_path, existing)
+    group = report.changes[0]
+    assert (group.type, group.action, group.critical) == (RESOURCE_GROUP, "delete", True)
+    line = render_text(report).split("Identity and data at stake:")[1].splitlines()[1]
+    assert "deletes everything in it" in line
+
+
+def test_whitespace_and_attribute_order_are_no_policy_change() -> None:
+    from tools.diff.policy_meaning import compare
+
+    a = '<policies><inbound><validate-jwt header-name="Authorization" clock-skew="60"><audiences><audience>x</audience></audiences></validate-jwt></inbound></policies>'
+    b = '<policies>\n  <inbound>\n    <validate-jwt clock-skew="60"  header-name="Authorization">\n      <audiences><audience>x</audience></audiences>\n    </validate-jwt>\n  </inbound>\n</policies>\n'
+    assert compare(a, b) == []
+    assert compare(a, b.replace('"60"', '"300"')) == ["clock skew: 60 s -> 300 s"]
+
+
+def test_onward_authentication_and_validator_kind_are_said_in_words() -> None:
+    from tools.diff.policy_meaning import compare
+
+    jwt = '<policies><inbound><validate-jwt header-name="Authorization"><audiences><audience>a</audience></audiences></validate-jwt></inbound></policies>'
+    aad = '<policies><inbound><validate-azure-ad-token tenant-id="t"><audiences><audience>a</audience></audiences></validate-azure-ad-token><authentication-managed-identity resource="api://backend" /></inbound></policies>'
+    words = compare(jwt, aad)
+    assert "validator: validate-jwt -> validate-azure-ad-token" in words
+    assert any(
+        w.startswith("onward authentication: the gateway now calls the backend") and "api://backend" in w
+        for w in words
+    )
+
+
+def _cli(*args: str, cwd: Path = STACKS_DIR.parent) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_cli_exit_codes_markdown_and_json(tmp_path: Path) -> None:
+    base = tmp_path / "base.json"
+    base.write_text(
+        plan_json(compute_plan("dev", load_config(STACKS_DIR / "Pulumi.dev.yaml"))), encoding="utf-8"
+    )
+    same = _cli("diff", "--stack", "dev", "--base-plan", str(base))
+    assert same.returncode == 0, same.stderr
+    document = _dev()
+    document["config"]["apim-oauth:apim"]["sku"] = "Premium"
+    changed_file = _write(document, tmp_path / "Pulumi.dev.yaml")
+    markdown = _cli(
+        "diff", "--stack", "dev", "--config", str(changed_file), "--base-plan", str(base), "--markdown"
+    )
+    assert markdown.returncode == 1, markdown.stderr
+    assert markdown.stdout.startswith("### Stack `dev`: 1 to update")
+    as_json = _cli(
+        "diff", "--stack", "dev", "--config", str(changed_file), "--base-plan", str(base), "--json", "-"
+    )
+    data = json.loads(as_json.stdout)
+    (service,) = data["resources"]
+    assert (service["action"], service["changes"][0]["path"]) == ("update", "sku.name")
+    bad = _cli("diff", "--stack", "dev", "--base-plan", str(tmp_path / "missing.json"))
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_report_json_is_the_same_data_as_the_text(tmp_path: Path) -> None:
+    def rotate(config: dict[str, Any]) -> None:
+        _item(config, "clients", "billing-daemon")["secret"]["slots"]["blue"] = "2027-01-15"
+
+    report = _diff(tmp_path, rotate)
+    data = to_data(report)
+    assert data["secretRotations"][0]["activeSlotAfter"] == "blue"
+    assert data["resources"][0]["critical"] is True
+    assert "slot blue replaced" in render_markdown(report)
+
+
+@pytest.mark.slow
+def test_git_ref_mode_plans_the_base_with_its_own_code(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=STACKS_DIR.parent,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, files):
+        source = STACKS_DIR.parent / name
+        if source.is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_bytes(source.read_bytes())
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    stack = repo / "stacks" / "Pulumi.dev.yaml"
+    document = yaml.safe_load(stack.read_text(encoding="utf-8"))
+    document["config"]["apim-oauth:apim"]["createResourceGroup"] = False
+    stack.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    git("checkout", "-q", "-b", "change")
+    git("commit", "-q", "-am", "use an existing resource group")
+
+    result = _cli("diff", "--stack", "dev", cwd=repo)  # the default base: the merge base with main
+    assert result.returncode == 1, result.stderr
+    assert "git ref" in result.stdout.splitlines()[0]
+    assert f"! {RESOURCE_GROUP}" in result.stdout
+    unknown = _cli("diff", "--stack", "dev", "--base", "no-such-ref", cwd=repo)
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("diff: error: ")

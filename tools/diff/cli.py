@@ -1,0 +1,123 @@
+"""`python -m tools diff`: a stack planned at two points, compared offline (contract: design.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from apim_oauth.config.reader import ConfigError
+from tools.diff.plans import BaseError, current_plan, default_base, plan_at_ref, read_plan_file
+from tools.diff.render import render_markdown, render_text
+from tools.diff.report import build, to_data
+from tools.plan.engine import DuplicateUrnError
+from tools.plan.program import STACKS_DIR
+
+STDOUT = Path("-")
+
+DESCRIPTION = (
+    "Compare a stack's plan in this checkout with its plan at a base (a git ref or a saved plan JSON): "
+    "what is created, updated, replaced or deleted, and what changes for callers."
+)
+EPILOG = textwrap.dedent(
+    """\
+    Resources are matched by logical name (URN), with aliases applied as the Pulumi engine applies them,
+    so a renamed resource that declares its old name is the same resource. A change to an input the
+    provider cannot update in place (a table taken from pulumi-azure-native and
+    terraform-provider-azuread, in tools/diff/force_new.py) is a replacement; replacements and
+    deletions of what holds identity or data (Entra apps, service principals, client secrets, the APIM
+    service, resource groups) come first, in words. Policies are compared by meaning (audiences,
+    issuers, required claims, clock skew, validator, onward authentication), never by whitespace or
+    attribute order. Client secret rotations name the slot, the active slot and the end dates.
+    Offline: no Azure, no credentials; the base is planned by its own code (`python -m tools plan` of
+    that tree, run with this interpreter).
+
+    examples:
+      python -m tools diff --stack dev
+      python -m tools diff --stack prod --base-plan out/prod-plan.json --markdown
+
+    exit codes:
+      0  nothing changes
+      1  something changes (not an error: the report says what)
+      2  bad input: an invalid stack file ("config error: KEY: WHAT"), an unknown git ref, an
+         unreadable plan file, the base failing to plan, or a file not writable
+    """
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "--stack", required=True, metavar="NAME", help="the stack to compare (stacks/Pulumi.NAME.yaml)"
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="plan this stack file as the new side instead of stacks/Pulumi.NAME.yaml",
+    )
+    base = parser.add_mutually_exclusive_group()
+    base.add_argument(
+        "--base",
+        metavar="GIT_REF",
+        help="plan the stack as it is at this commit, branch or tag (default: the merge base of HEAD with main)",
+    )
+    base.add_argument(
+        "--base-plan",
+        type=Path,
+        metavar="FILE",
+        help="compare with this saved plan JSON (`python -m tools plan --json FILE`) instead of a git ref",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write the diff as JSON to FILE (`-`: to standard output instead of the text)",
+    )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the diff as Markdown for a pull-request comment instead of text",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    stack_file: Path = args.config or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
+    try:
+        if not stack_file.is_file():
+            raise ConfigError(str(stack_file), "no such stack file")
+        try:
+            head = current_plan(args.stack, stack_file)
+        except yaml.YAMLError as error:
+            raise ConfigError(str(stack_file), f"is not valid YAML: {str(error).splitlines()[0]}") from None
+        if args.base_plan is not None:
+            base = read_plan_file(args.base_plan)
+        else:
+            base = plan_at_ref(args.stack, args.base or default_base())
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return 2
+    except (BaseError, DuplicateUrnError) as error:
+        print(f"diff: error: {error}", file=sys.stderr)
+        return 2
+    report = build(args.stack, base, head)
+    data = json.dumps(to_data(report), indent=2, sort_keys=True) + "\n"
+    if args.json is not None and args.json != STDOUT:
+        try:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(data, encoding="utf-8")
+        except OSError as error:
+            print(f"diff: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+            return 2
+    if args.json == STDOUT:
+        sys.stdout.write(data)
+    else:
+        sys.stdout.write(render_markdown(report) if args.markdown else render_text(report))
+    return 1 if report.changed else 0

@@ -1,0 +1,172 @@
+"""The two plans a diff compares, as read from plan JSON (the contract in design.md).
+
+The current side is planned in this process; the base side is a saved plan JSON, or the stack planned
+at a git ref by that tree's own `python -m tools plan`, so the code of that ref decides its plan.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from tools.plan.plan_json import plan_json
+from tools.plan.program import PROJECT_DIR, compute_plan, load_config
+
+
+class BaseError(Exception):
+    """The base plan cannot be had: a bad ref, an unreadable file, or the base tree failing to plan."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource of a plan JSON, its options defaulted where an older plan did not record them."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any]
+    dependencies: tuple[str, ...]
+    protect: bool = False
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def custom(self) -> bool:
+        """A cloud resource, not a component (components have no provider package in their type)."""
+        return not self.type.startswith("apim-oauth:")
+
+
+@dataclass(frozen=True)
+class PlanDocument:
+    resources: dict[str, Resource] = field(default_factory=dict[str, Resource])
+    outputs: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    description: str = ""
+    """Where it came from, for the report: `git ref main (abc1234)`, `plan file x.json`, ..."""
+
+
+def from_json(document: Mapping[str, Any], description: str) -> PlanDocument:
+    resources: dict[str, Resource] = {}
+    for raw in cast("list[dict[str, Any]]", document.get("resources") or []):
+        options = cast("dict[str, Any]", raw.get("options") or {})
+        resource = Resource(
+            urn=str(raw["urn"]),
+            type=str(raw["type"]),
+            name=str(raw["name"]),
+            parent=raw.get("parent"),
+            inputs=cast("dict[str, Any]", raw.get("inputs") or {}),
+            outputs=cast("dict[str, Any]", raw.get("outputs") or {}),
+            dependencies=tuple(raw.get("dependencies") or ()),
+            protect=bool(options.get("protect", False)),
+            retain_on_delete=bool(options.get("retainOnDelete", False)),
+            delete_before_replace=bool(options.get("deleteBeforeReplace", False)),
+            ignore_changes=tuple(options.get("ignoreChanges") or ()),
+            replace_on_changes=tuple(options.get("replaceOnChanges") or ()),
+            aliases=tuple(options.get("aliases") or ()),
+        )
+        resources[resource.urn] = resource
+    return PlanDocument(resources, cast("dict[str, Any]", document.get("outputs") or {}), description)
+
+
+def read_plan_file(path: Path) -> PlanDocument:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BaseError(f"{path}: not a readable plan JSON ({error})") from None
+    if not isinstance(document, dict) or not isinstance(
+        cast("dict[str, Any]", document).get("resources"), list
+    ):
+        raise BaseError(f"{path}: not a plan JSON (no resources list)")
+    return from_json(cast("dict[str, Any]", document), f"plan file {path}")
+
+
+def current_plan(stack: str, stack_file: Path) -> PlanDocument:
+    """The stack planned by this checkout's code; raises ConfigError on a bad stack file."""
+    plan = compute_plan(stack, load_config(stack_file))
+    return from_json(json.loads(plan_json(plan)), f"this checkout ({stack_file.name})")
+
+
+def _git_executable() -> str:
+    found = shutil.which("git")
+    if found is None:
+        raise BaseError("git is not installed; pass --base-plan FILE instead of a git ref")
+    return found
+
+
+def _git(*args: str) -> str:
+    result = subprocess.run(  # noqa: S603 - a fixed argv, no shell; refs are checked before
+        [_git_executable(), "-C", str(PROJECT_DIR), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise BaseError(f"git {' '.join(args)}: {result.stderr.strip().splitlines()[-1:] or ['failed']}")
+    return result.stdout.strip()
+
+
+def default_base() -> str:
+    """The merge base of HEAD with main (or origin/main, as a CI checkout has it)."""
+    for main in ("main", "origin/main"):
+        try:
+            return _git("merge-base", "HEAD", main)
+        except BaseError:
+            continue
+    raise BaseError("no merge base of HEAD with main or origin/main; name one with --base or --base-plan")
+
+
+def plan_at_ref(stack: str, ref: str) -> PlanDocument:
+    """The stack planned by the code and stack file of `ref`, in an exported copy of that tree.
+
+    The copy runs its own `python -m tools plan --json` with this interpreter (the dependencies of the
+    current checkout): a base whose code needs other dependencies may fail, and says so.
+    """
+    if ref.startswith("-"):
+        raise BaseError(f"{ref}: not a git ref")
+    commit = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    label = f"git ref {ref} ({commit[:12]})"
+    archive = subprocess.run(  # noqa: S603 - a fixed argv, no shell
+        [_git_executable(), "-C", str(PROJECT_DIR), "archive", "--format=tar", commit],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    if archive.returncode != 0:
+        raise BaseError(f"git archive {ref}: {archive.stderr.decode(errors='replace').strip()}")
+    with tempfile.TemporaryDirectory(prefix="apim-oauth-base-") as directory:
+        tree = Path(directory)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tree, filter="data")
+        if not (tree / "stacks" / f"Pulumi.{stack}.yaml").is_file():
+            return PlanDocument(description=f"{label}: no stack {stack} there, so everything is new")
+        out = tree / "base-plan.json"
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        result = subprocess.run(  # noqa: S603 - this interpreter, a fixed argv, no shell
+            [sys.executable, "-m", "tools", "plan", "--stack", stack, "--json", str(out)],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
+        )
+        if result.returncode != 0 or not out.is_file():
+            last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+            raise BaseError(f"planning {stack} at {label} failed: {last}")
+        document = read_plan_file(out)
+    return PlanDocument(document.resources, document.outputs, label)
