@@ -267,3 +267,96 @@ def test_git_ref_mode_plans_the_base_with_its_own_code(tmp_path: Path) -> None:
     unknown = _cli("diff", "--stack", "dev", "--base", "no-such-ref", cwd=repo)
     assert unknown.returncode == 2
     assert unknown.stderr.startswith("diff: error: ")
+
+
+# --- matching and lifecycle, on hand-built plans (the engine's rules, not this program's) -----------
+
+STACK_URN = "urn:pulumi:dev::apim-oauth::"
+
+
+def _resource(type_: str, name: str, parent: str | None = None, **extra: Any) -> dict[str, Any]:
+    qualified = f"{parent.split('::')[2]}${type_}" if parent else type_
+    options: dict[str, Any] = {
+        "protect": extra.pop("protect", False),
+        "retainOnDelete": extra.pop("retainOnDelete", False),
+        "deleteBeforeReplace": extra.pop("deleteBeforeReplace", False),
+        "ignoreChanges": [],
+        "replaceOnChanges": [],
+        "aliases": extra.pop("aliases", []),
+        "dependsOn": [],
+    }
+    return {
+        "urn": f"{STACK_URN}{qualified}::{name}",
+        "type": type_,
+        "name": name,
+        "parent": parent,
+        "inputs": extra.pop("inputs", {}),
+        "outputs": extra.pop("outputs", {}),
+        "dependencies": extra.pop("dependencies", []),
+        "options": options,
+    }
+
+
+def _plan(*resources: dict[str, Any]) -> PlanDocument:
+    from tools.diff.plans import from_json
+
+    return from_json({"resources": list(resources), "outputs": {}}, "hand-built")
+
+
+COMPONENT = "apim-oauth:entra:ClientApp"
+
+
+def test_a_component_renamed_with_an_alias_carries_its_children_over() -> None:
+    old_parent = _resource(COMPONENT, "web-portal")
+    old_app = _resource(APPLICATION, "web-portal-app", old_parent["urn"], inputs={"displayName": "Web"})
+    new_parent = _resource(COMPONENT, "web-app", aliases=[old_parent["urn"]])
+    new_app = _resource(APPLICATION, "web-app-app", new_parent["urn"], inputs={"displayName": "Web"})
+
+    report = build("dev", _plan(old_parent, old_app), _plan(new_parent, new_app))
+
+    assert not report.changed
+    assert report.renamed == ((old_app["urn"], new_app["urn"]),)
+
+
+def test_without_the_alias_the_same_rename_deletes_the_app_first_in_words() -> None:
+    old_parent = _resource(COMPONENT, "web-portal")
+    old_app = _resource(APPLICATION, "web-portal-app", old_parent["urn"])
+    new_parent = _resource(COMPONENT, "web-app")
+    new_app = _resource(APPLICATION, "web-app-app", new_parent["urn"])
+
+    report = build("dev", _plan(old_parent, old_app), _plan(new_parent, new_app))
+
+    assert [(c.action, c.name, c.critical) for c in report.changes] == [
+        ("delete", "web-portal-app", True),
+        ("create", "web-app-app", False),
+    ]
+
+
+def test_a_replacement_follows_the_replaced_resource_and_delete_before_replace_is_said() -> None:
+    app_outputs = {"objectId": "0b5c3c9e-8d0e-4c53-9d53-2f6f0b0f1a11"}
+    old_app = _resource(APPLICATION, "app", inputs={"templateId": "a"}, outputs=app_outputs)
+    new_app = _resource(APPLICATION, "app", inputs={"templateId": "b"}, outputs=app_outputs, protect=True)
+    secret_inputs = {"applicationId": "/applications/0b5c3c9e-8d0e-4c53-9d53-2f6f0b0f1a11"}
+    old_secret = _resource(PASSWORD, "secret", inputs=secret_inputs, dependencies=[old_app["urn"]])
+    new_secret = _resource(
+        PASSWORD, "secret", inputs=secret_inputs, dependencies=[new_app["urn"]], deleteBeforeReplace=True
+    )
+
+    report = build("dev", _plan(old_app, old_secret), _plan(new_app, new_secret))
+
+    actions = {c.name: c for c in report.changes}
+    assert actions["app"].action == "replace"
+    assert actions["app"].reasons == ("templateId changed, which the provider cannot update in place",)
+    assert actions["secret"].action == "replace"
+    assert actions["secret"].reasons == ("applicationId names app, which is replaced",)
+    text = render_text(report)
+    assert "deleted first, then created (deleteBeforeReplace)" in text
+    assert "protected: the engine refuses until protect is lifted" in text
+
+
+def test_a_retained_resource_group_is_said_to_stay_in_azure() -> None:
+    group = _resource(RESOURCE_GROUP, "rg", retainOnDelete=True)
+    report = build("dev", _plan(group), _plan())
+    (change,) = report.changes
+    assert (change.action, change.critical) == ("delete", True)
+    assert "retainOnDelete: the old one stays in Azure" in render_text(report)

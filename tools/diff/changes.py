@@ -105,7 +105,8 @@ def _property_changes(old: Resource, new: Resource) -> list[PropertyChange]:
 
 
 def _identifiers(resource: Resource) -> set[str]:
-    """Output strings of a resource that other resources may name it by (IDs, client IDs)."""
+    """Output strings of a resource that other resources may name it by (object IDs, client IDs): an
+    input naming it holds one of them, alone or inside an ID path such as `/applications/<object ID>`."""
     return {v for _, v in flatten(resource.outputs) if isinstance(v, str) and len(v) >= 16 and " " not in v}
 
 
@@ -162,7 +163,9 @@ def _cascade(
                 named = [
                     path
                     for path, value in flatten(resource.inputs)
-                    if forces_replacement(resource.type, path) and isinstance(value, str) and value in names
+                    if forces_replacement(resource.type, path)
+                    and isinstance(value, str)
+                    and any(name in value for name in names)
                 ]
                 if named:
                     reason = f"{named[0]} names {replaced[dep].name}, which is replaced"

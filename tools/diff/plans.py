@@ -138,7 +138,10 @@ def plan_at_ref(stack: str, ref: str) -> PlanDocument:
     """
     if ref.startswith("-"):
         raise BaseError(f"{ref}: not a git ref")
-    commit = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    try:
+        commit = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except BaseError:
+        raise BaseError(f"{ref}: no such commit, branch or tag in this repository") from None
     label = f"git ref {ref} ({commit[:12]})"
     archive = subprocess.run(  # noqa: S603 - a fixed argv, no shell
         [_git_executable(), "-C", str(PROJECT_DIR), "archive", "--format=tar", commit],
