@@ -453,6 +453,24 @@ CASES = [
         "AadIssuerValidator.cs GetTenantIdFromIss: `uri.Segments.Length == 3`",
         policy=lambda: azure_without_clients(),
     ),
+    # --- token location: validate-jwt-policy.md, require-scheme ---
+    Case(
+        "Bearer without require-scheme",
+        lambda: "Bearer " + sign(app_claims()),
+        True,
+        None,
+        "validate-jwt-policy.md: the Entra examples set no require-scheme and take 'Bearer <token>'",
+        policy=lambda: hand_policy(OPENID + AUDIENCE, **{"require-scheme": ""}),
+    ),
+    Case(
+        "another scheme without require-scheme",
+        lambda: "Basic " + sign(app_claims()),
+        False,
+        "TokenNotPresent",
+        "not published: reported as an open question",
+        policy=lambda: hand_policy(OPENID + AUDIENCE, **{"require-scheme": ""}),
+        question="other-scheme",
+    ),
     # --- warnings for weakening policies ---
     Case(
         "clock skew above five minutes",

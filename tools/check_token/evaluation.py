@@ -108,13 +108,20 @@ def locate(run: Evaluation, presented: str) -> str | None:
         # that is no scheme: either way the reader judges it, and nothing of it is quoted here.
         return value
     scheme, rest = words
+    # validate-jwt-policy.md: "When using a custom header (header-name), the configured required scheme
+    # (require-scheme) will be ignored": the value there is the token, prefix and all.
     if not location.is_authorization_header:
         run.hint(
             f"The token is read from the {location.describe()}, where the raw token is expected: "
             f"send it without the {scheme!r} prefix."
         )
         return value
+    # require-scheme: "the policy will ensure that specified scheme is present in the Authorization
+    # header value". Without it, the page's own Entra examples take "Bearer <token>"; any other scheme
+    # is an open question (fidelity.OPEN_QUESTIONS["other-scheme"]).
     required = location.require_scheme or "Bearer"
+    if location.require_scheme is None and scheme.lower() != "bearer":
+        run.ask("other-scheme")
     if scheme.lower() != required.lower():
         run.reject(
             "TokenNotPresent",

@@ -121,6 +121,13 @@ OPEN_QUESTIONS = {
             "yes: no issuer is checked",
         ),
         OpenQuestion(
+            "other-scheme",
+            "Without require-scheme, what does the gateway make of an Authorization header with a scheme "
+            "other than Bearer?",
+            "no token is present: TokenNotPresent",
+            "the whole value is read as the token: JwtInvalid",
+        ),
+        OpenQuestion(
             "azure-ad-token-issuer",
             "Does validate-azure-ad-token check iss as the library's AadIssuerValidator does?",
             "yes: the tenant's v2 or v1 issuer (the token's version), {tenantid} filled with the token's tid",
