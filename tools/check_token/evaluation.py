@@ -65,12 +65,6 @@ def evaluate(presented: str, policy: Policy, metadata: MetadataSource, now: floa
         run.ask(key)
     for text in signature.hints:
         run.hint(text)
-    if signature.unsigned_accepted:
-        run.warn(
-            'ACCEPTED WITHOUT A SIGNATURE: the policy sets require-signed-tokens="false", so the gateway '
-            "accepts this unsigned token (empty signature part, JsonWebTokenHandler `ValidateSignature`), "
-            "which anyone can write. Remove the attribute."
-        )
     if signature.code is not None and isinstance(policy, ValidateJwt) and policy.certificate_ids:
         # A certificate stored in APIM (`<key certificate-id>`) might verify it: "rejected" would be a guess.
         raise EvaluationError(
@@ -91,6 +85,13 @@ def evaluate(presented: str, policy: Policy, metadata: MetadataSource, now: floa
     for reason in (*callers(run, token.claims), *required_claims(run, token.claims)):
         run.reject(reason.code, reason.message)
     origin_hints(run, token.claims)
+    if signature.unsigned_accepted:
+        outcome = "ACCEPTED WITHOUT A SIGNATURE" if not run.reasons else "SIGNATURE NOT CHECKED"
+        run.warn(
+            f'{outcome}: the policy sets require-signed-tokens="false", so the gateway skips the signature of '
+            "this unsigned token (empty signature part, JsonWebTokenHandler `ValidateSignature`): anyone can "
+            "write such a token. Remove the attribute."
+        )
     return run.verdict(token_facts(token.claims, now))
 
 
