@@ -87,7 +87,11 @@ class Service(pulumi.ComponentResource):
                 f"{name}-rg",
                 resource_group_name=s.resource_group_name,
                 location=s.location,
-                opts=protected,
+                # Retained: turning `createResourceGroup` off, or naming another group, must not delete
+                # this one, and Azure deletes a group with everything in it, the service included
+                # (ARM "Resource Groups - Delete"). Pulumi forgets the group instead; removing it is a
+                # deliberate act outside the program (docs/lifecycle.md).
+                opts=pulumi.ResourceOptions.merge(protected, pulumi.ResourceOptions(retain_on_delete=True)),
             )
             self.resource_group_name = group.name
         else:
