@@ -31,14 +31,13 @@ from apim_oauth.components.entra.client_app import (
     grant_key,
 )
 from apim_oauth.components.entra.product_app import ProductApp, ProductAppArgs
-from apim_oauth.config.settings import (
-    ApimSettings,
-    BackendSettings,
-    ClientSettings,
-    Settings,
-    TokenRequirements,
-    api_clients,
-)
+from apim_oauth.config.apim import ApimSettings
+from apim_oauth.config.backend import BackendSettings
+from apim_oauth.config.clients import EntraAppClientSettings
+from apim_oauth.config.products import EntraAppProductSettings
+from apim_oauth.config.requirements import TokenRequirements
+from apim_oauth.config.rules import api_clients
+from apim_oauth.config.settings import Settings
 from apim_oauth.policies.rendering import render_policy_document
 from apim_oauth.policies.selection import token_policy
 
@@ -96,12 +95,12 @@ class Deployment(pulumi.ComponentResource):
                 ),
                 child,
             )
-            for p in s.products
-            if p.mode == "entra-app" and p.audience == "product"
+            for p in s.entra_app_products
+            if p.audience == "product"
         }
 
         entra_clients: dict[str, ClientApp] = {}
-        for c in (c for c in s.clients if c.mode == "entra-app"):
+        for c in s.entra_app_clients:
             grants = [
                 AppRoleGrant(
                     key=grant_key("backend", role),
@@ -183,10 +182,9 @@ class Deployment(pulumi.ComponentResource):
         self.products = {}
         for p in s.products:
             api_ids = {a: apis[a].api_id for a in p.apis}
-            if p.mode == "entra-app":
+            if isinstance(p, EntraAppProductSettings):
                 app = product_apps.get(p.name)
                 audience = _Audience(app.client_id, app.app_id_uri) if app else backend_audience
-                assert p.requirements is not None  # settings give every entra-app product requirements
                 allowed = [entra_clients[c.name] for c in s.clients if p.name in c.products]
                 product = EntraAppProduct(
                     f"{name}-{p.name}",
@@ -248,13 +246,13 @@ class Deployment(pulumi.ComponentResource):
                 )
 
         apim_clients: dict[str, ClientApplication] = {}
-        for c in (c for c in s.clients if c.mode == "apim-managed"):
+        for c in s.apim_managed_clients:
             apim_clients[c.name] = ClientApplication(
                 f"{name}-{c.name}",
                 ClientApplicationArgs(
                     client_application_id=c.name,
                     display_name=c.display_name,
-                    owner_id=service.user_ids[c.owner or ""],
+                    owner_id=service.user_ids[c.owner],
                     product_resource_ids={p: product_resource_ids[p] for p in c.products},
                     # APIM registers each client's Entra app with its identity too (reference 1.B).
                     depends_on=[service.role_assignment] if service.role_assignment else [],
@@ -367,7 +365,7 @@ def _backend_args(b: BackendSettings, owners: pulumi.Input[list[str]]) -> Backen
     )
 
 
-def _client_secret(c: ClientSettings) -> ClientSecret | None:
+def _client_secret(c: EntraAppClientSettings) -> ClientSecret | None:
     slots = tuple(SecretSlot(slot.name, slot.rotated) for slot in c.secret.slots) if c.secret else ()
     return ClientSecret(c.secret.validity_days, slots) if c.secret else None
 

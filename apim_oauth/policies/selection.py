@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apim_oauth.azure.clouds import Cloud, TokenVersion
-from apim_oauth.config.settings import TokenRequirements
+from apim_oauth.config.requirements import TokenRequirements
 from apim_oauth.policies.model import (
     AzureAdTokenPolicy,
     ClaimRequirement,

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from apim_oauth.azure.clouds import CLOUDS
-from apim_oauth.config.reader import ConfigError
-from apim_oauth.config.settings import load_stack_file, parse
+from apim_oauth.config.errors import ConfigError
+from apim_oauth.config.reading import load_stack_file
+from apim_oauth.config.settings import parse
 from tools.plan.engine import run_program
 from tools.plan.model import Plan
 
@@ -141,7 +142,7 @@ OWNERLESS_PRODUCT = {
 BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     ("unknown top-level key", set_in("tenantID", "x"), "apim-oauth:tenantID", "unknown key"),
     ("typo in a nested key", set_in("apim.skus", "Developer"), "apim-oauth:apim.skus", "did you mean 'sku'"),
-    ("tenant missing", set_in("tenantId", None), "apim-oauth:tenantId", "must be a string"),
+    ("tenant missing", set_in("tenantId", None), "apim-oauth:tenantId", "is required"),
     ("tenant not a GUID", set_in("tenantId", "contoso.onmicrosoft.com"), "apim-oauth:tenantId", "GUID"),
     ("unknown cloud", set_in("cloud", "germany"), "apim-oauth:cloud", "not one of"),
     ("unknown SKU", set_in("apim.sku", "Gold"), "apim-oauth:apim.sku", "not one of"),
@@ -216,8 +217,8 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     (
         "role and scope share a value",
         set_in("backend.appRoles[0].value", "Echo.Read"),
-        "apim-oauth:backend.appRoles",
-        "must differ",
+        "apim-oauth:backend.appRoles[0].value",
+        "also the value of apim-oauth:backend.scopes[0].value: scopes and app roles must differ",
     ),
     (
         "bad member type",
@@ -272,7 +273,7 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     (
         "scopes required of daemons",
         set_in("products[0].oauth.audience", "backend"),
-        "apim-oauth:products[0]",
+        "apim-oauth:products[0].oauth",
         "requires no role",
     ),
     (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from apim_oauth.config.reader import ConfigError
+from apim_oauth.config.errors import ConfigError
 from tools.plan.engine import DuplicateUrnError
 from tools.plan.mermaid import mermaid
 from tools.plan.plan_json import plan_json

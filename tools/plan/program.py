@@ -10,7 +10,9 @@ from typing import Any
 
 import yaml
 
-from apim_oauth.config.settings import NAMESPACE, load_stack_file, parse
+from apim_oauth.config.errors import NAMESPACE
+from apim_oauth.config.reading import load_stack_file
+from apim_oauth.config.settings import parse
 from tools.plan.engine import run_program
 from tools.plan.model import SECRET, Plan
 

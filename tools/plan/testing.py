@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from apim_oauth.config.settings import NAMESPACE
+from apim_oauth.config.errors import NAMESPACE
 from tools.plan.model import Plan, RecordedResource, sanitized
 from tools.plan.program import STACKS_DIR, compute_plan, load_config
 

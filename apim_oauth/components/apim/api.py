@@ -14,7 +14,7 @@ import pulumi
 import yaml
 from pulumi_azure_native import apimanagement
 
-from apim_oauth.config.settings import WILDCARD_METHODS, wildcard_operation_id
+from apim_oauth.config.apis import WILDCARD_METHODS, wildcard_operation_id
 
 POLICY_ID = "policy"
 """The one policy document each APIM scope holds."""

@@ -1,0 +1,205 @@
+"""`apim-oauth:apis`: the APIs in APIM, imported from OpenAPI documents or plain, with their token policies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal, Self, cast
+
+from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema, model_validator
+
+from apim_oauth.config.errors import fail
+from apim_oauth.config.reading import DocumentError, load_json, load_yaml, looks_like_json
+from apim_oauth.config.requirements import REQUIREMENT_KEYS, TokenRequirements
+from apim_oauth.config.types import SLUG, SLUG_HINT, Model, Text, distinct
+
+BASE_DIR = "base-dir"
+"""Validation context key: where relative file paths in the configuration start."""
+
+# A plain API (no OpenAPI document) gets one catch-all operation per method: APIM answers 404 to a
+# request that matches no operation.
+WILDCARD_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def wildcard_operation_id(method: str) -> str:
+    """The ID of a plain API's catch-all operation for `method` (e.g. `post-all`)."""
+    return f"{method.lower()}-all"
+
+
+class OpenApiDocument(Model):
+    """An OpenAPI (or Swagger 2.0) document, read and checked when the configuration is."""
+
+    file: Path
+    """Absolute path of the document."""
+    text: str = Field(repr=False)
+    """The document as written (what APIM imports)."""
+    format: Literal["openapi", "swagger"]
+    """`swagger` for a Swagger 2.0 document (key `swagger`), else `openapi`."""
+    is_json: bool
+    """Whether `text` is JSON (else YAML)."""
+    operation_ids: tuple[str, ...]
+    """The `operationId` of each operation, in document order."""
+
+
+def _document(value: object, info: ValidationInfo) -> OpenApiDocument:
+    if isinstance(value, OpenApiDocument):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise fail("", "must be the path of an OpenAPI document, relative to the project directory")
+    base = cast("Mapping[str, object]", info.context or {}).get(BASE_DIR)
+    if not isinstance(base, Path):
+        raise fail("", "cannot be read here: no project directory given")
+    file = (base / value).resolve()
+    if not file.is_file():
+        raise fail("", f"file {value!r} does not exist (paths start at the project directory)")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail("", f"{value!r} cannot be read as UTF-8 text ({error})") from None
+    is_json = looks_like_json(text)
+    try:
+        document = load_json(text, value) if is_json else load_yaml(text, value)
+    except DocumentError as error:
+        raise fail("", f"{value!r} does not parse as YAML or JSON: {error}") from None
+    if not isinstance(document, Mapping) or not (
+        {"openapi", "swagger"} & set(cast("Mapping[str, object]", document))
+    ):
+        raise fail("", f"{value!r} is not an OpenAPI document (no 'openapi' or 'swagger' key)")
+    doc = cast("Mapping[str, object]", document)
+    operation_ids: list[str] = []
+    paths: object = doc.get("paths") or {}
+    for operations in cast("Mapping[str, object]", paths).values() if isinstance(paths, Mapping) else ():
+        for operation in (
+            cast("Mapping[str, object]", operations).values() if isinstance(operations, Mapping) else ()
+        ):
+            op_id = (
+                cast("Mapping[str, object]", operation).get("operationId")
+                if isinstance(operation, Mapping)
+                else None
+            )
+            if isinstance(op_id, str):
+                if op_id in operation_ids:
+                    raise fail("", f"{value!r} names operationId {op_id!r} twice; APIM would rename one")
+                operation_ids.append(op_id)
+    return OpenApiDocument(
+        file=file,
+        text=text,
+        format="swagger" if "swagger" in doc else "openapi",
+        is_json=is_json,
+        operation_ids=tuple(operation_ids),
+    )
+
+
+OpenApiFile = Annotated[
+    OpenApiDocument,
+    PlainValidator(_document),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "description": "Path of an OpenAPI document, from the project directory.",
+        }
+    ),
+]
+
+
+class OperationSettings(TokenRequirements):
+    """Token requirements on one operation of an API."""
+
+    operation_id: Annotated[
+        str,
+        Text(
+            80,
+            r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}",
+            "name an operationId of letters, digits, '-' and '_' (APIM renames others on import)",
+        ),
+    ]
+
+    def check(self) -> None:
+        super().check()
+        if not self.roles and not self.scopes:
+            raise fail("", "requires no role or scope: name the roles or scopes the operation needs")
+
+
+class ApiOAuth(TokenRequirements):
+    """API-scope token requirements (audience: the backend app) and per-operation ones."""
+
+    operations: Annotated[
+        tuple[OperationSettings, ...],
+        Field(min_length=1),
+        distinct("operation", lambda o: o.operation_id, at=".operationId"),
+    ] = ()
+
+    def check(self) -> None:
+        # An API-scope policy only when the API itself requires something; `oauth` may hold
+        # operation policies alone.
+        if not self.roles and not self.scopes:
+            for key in REQUIREMENT_KEYS:
+                if key in self.model_fields_set or _python_name(key) in self.model_fields_set:
+                    raise fail(
+                        key, "applies with roles or scopes at this level; set it on the operations instead"
+                    )
+            return
+        super().check()
+
+
+def _python_name(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
+class ApiSettings(Model):
+    """An API in APIM: imported from an OpenAPI file, or a plain API in front of `service_url`."""
+
+    name: Annotated[str, Text(40, SLUG, SLUG_HINT)]
+    display_name: Annotated[str, Text(300)]
+    path: Annotated[
+        str,
+        Text(
+            256,
+            r"[A-Za-z0-9][A-Za-z0-9._~-]*(?:/[A-Za-z0-9._~-]+)*",
+            "a URL path without leading or trailing '/', e.g. echo or partners/v1",
+        ),
+    ]
+    """The API's URL path on the gateway."""
+    service_url: Annotated[str, Text(2000, r"https://[^\s/$.?#][^\s]*", "an https:// URL")]
+    """The backend the gateway forwards to."""
+    openapi: OpenApiFile | None = Field(default=None, alias="openApi")
+    """The API's OpenAPI document (its operations); unset for a plain API with catch-all operations."""
+    oauth: ApiOAuth | None = None
+    """Token requirements at API scope (audience: the backend app) and per operation."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        known = self.operation_ids
+        for index, op in enumerate(self.operations):
+            if op.operation_id not in known:
+                raise fail(
+                    f"oauth.operations[{index}].operationId",
+                    f"the API has no operation {op.operation_id!r} (operations: {', '.join(known)})",
+                )
+        return self
+
+    @property
+    def openapi_file(self) -> Path | None:
+        return self.openapi.file if self.openapi else None
+
+    @property
+    def openapi_text(self) -> str | None:
+        return self.openapi.text if self.openapi else None
+
+    @property
+    def operation_ids(self) -> tuple[str, ...]:
+        if self.openapi is not None:
+            return self.openapi.operation_ids
+        return tuple(wildcard_operation_id(m) for m in WILDCARD_METHODS)
+
+    @property
+    def requirements(self) -> TokenRequirements | None:
+        """API-scope token policy (audience: the backend app), when configured."""
+        if self.oauth is None or not (self.oauth.roles or self.oauth.scopes):
+            return None
+        return self.oauth.requirements
+
+    @property
+    def operations(self) -> tuple[OperationSettings, ...]:
+        return self.oauth.operations if self.oauth else ()

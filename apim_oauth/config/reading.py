@@ -1,0 +1,141 @@
+"""Reading YAML and JSON documents the way the Pulumi CLI does, with one-line errors.
+
+PyYAML alone accepts what the Pulumi CLI refuses (a key given twice: the last value silently wins),
+turns unquoted dates into `date` objects (and raises a bare `ValueError` on `2026-13-01`), and
+reports a tab as "found character '\\t' that cannot start any token" with no line. Here a key
+given twice is refused naming the key and both lines, dates stay text (the model reads them, as
+the program reads them from the engine, where they arrive as JSON strings), and every syntax
+error names the file, line and column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from apim_oauth.config.errors import NAMESPACE, ConfigError
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loading without timestamps (they stay strings, as in the Pulumi CLI)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class DocumentError(ValueError):
+    """A document that does not read: `where` is `file:line:column` (or `file:line`)."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+def _key_path(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _check_duplicates(node: yaml.Node, path: str, name: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[object, int] = {}
+        for key_node, value_node in cast("list[tuple[yaml.Node, yaml.Node]]", node.value):
+            key: object = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            line = key_node.start_mark.line + 1
+            if key is not None:
+                if key in seen:
+                    raise DocumentError(
+                        f"{name}:{line}",
+                        f"key {_key_path(path, key)!r} is given twice (lines {seen[key]} and {line}); "
+                        "the Pulumi CLI refuses such a file: keep one",
+                    )
+                seen[key] = line
+            _check_duplicates(value_node, _key_path(path, key), name)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(cast("list[yaml.Node]", node.value)):
+            _check_duplicates(item, f"{path}[{index}]", name)
+
+
+def _yaml_problem(error: yaml.YAMLError, text: str, name: str) -> DocumentError:
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}"
+        lines = text.splitlines()
+        at = lines[mark.line] if mark.line < len(lines) else ""
+        problem = error.problem or "is not valid YAML"
+        indent = at[: len(at) - len(at.lstrip())]
+        if "'\\t'" in problem or "\t" in indent:
+            return DocumentError(where, "tabs are not allowed for indentation: indent with spaces")
+        context = f" ({error.context})" if error.context else ""
+        return DocumentError(where, f"is not valid YAML: {problem}{context}")
+    return DocumentError(name, f"is not valid YAML: {str(error).splitlines()[0]}")
+
+
+def load_yaml(text: str, name: str) -> object:
+    """The value of the YAML document `text` (named `name` in errors); raises DocumentError."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_duplicates(node, "", name)
+        return cast("object", loader.construct_document(node))  # pyright: ignore[reportUnknownMemberType]
+    except yaml.YAMLError as error:
+        raise _yaml_problem(error, text, name) from None
+    finally:
+        loader.dispose()
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"key {key!r} is given twice")
+        result[key] = value
+    return result
+
+
+def load_json(text: str, name: str) -> object:
+    """The value of the JSON document `text`, refusing a key given twice; raises DocumentError."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except json.JSONDecodeError as error:
+        raise DocumentError(
+            f"{name}:{error.lineno}:{error.colno}", f"is not valid JSON: {error.msg}"
+        ) from None
+    except ValueError as error:
+        raise DocumentError(name, str(error)) from None
+
+
+def looks_like_json(text: str) -> bool:
+    return text.lstrip().startswith(("{", "["))
+
+
+def load_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` map of a stack file, namespaced keys (a bare key is the project's, as in Pulumi)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(str(path), f"cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "is not UTF-8 text") from None
+    try:
+        document: object = load_yaml(text, str(path)) or {}
+    except DocumentError as error:
+        raise ConfigError(error.where, error.message) from None
+    if not isinstance(document, Mapping):
+        raise ConfigError(str(path), "a stack file must be a mapping with a 'config' key")
+    config: object = cast("Mapping[str, object]", document).get("config") or {}
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"{path}: config", "must be a mapping")
+    return {
+        (str(k) if ":" in str(k) else f"{NAMESPACE}:{k}"): v
+        for k, v in cast("Mapping[object, object]", config).items()
+    }
