@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 INSTALL := $(PYTHON) tools/install.py --python $(PYTHON) $(if $(PIP),--pip)
 PYTEST_SELECT := $(if $(SLOW),,-m "not slow")
 
-.PHONY: plan test test-all lint types unit bench lock clean
+.PHONY: plan test test-all lint types unit bench lock schema clean
 
 $(VENV)/.runtime: pyproject.toml uv.lock
 	$(INSTALL) runtime
@@ -49,6 +49,10 @@ bench: $(VENV)/.dev
 # After editing the dependencies in pyproject.toml: re-lock, and export the lock for the pip fallback.
 lock:
 	$(INSTALL) lock
+
+# After changing the configuration model: regenerate the JSON Schema editors validate stack files with.
+schema: $(VENV)/.runtime
+	$(BIN)/python -m apim_oauth.config.schema > stacks/schema.json
 
 clean:
 	rm -rf $(VENV) .tools

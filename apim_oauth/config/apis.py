@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal, Self, cast
@@ -32,11 +33,11 @@ class OpenApiDocument(Model):
     file: Path
     """Absolute path of the document."""
     text: str = Field(repr=False)
-    """The document as written (what APIM imports)."""
-    format: Literal["openapi", "swagger"]
-    """`swagger` for a Swagger 2.0 document (key `swagger`), else `openapi`."""
-    is_json: bool
-    """Whether `text` is JSON (else YAML)."""
+    """The document as written."""
+    import_format: Literal["openapi", "openapi+json", "swagger-json"]
+    """The ARM `format` to import it inline: APIM takes OpenAPI 3 as YAML or JSON, Swagger 2.0 as JSON only."""
+    import_value: str = Field(repr=False)
+    """The ARM `value`: the text as written, or a Swagger 2.0 YAML document as JSON."""
     operation_ids: tuple[str, ...]
     """The `operationId` of each operation, in document order."""
 
@@ -49,13 +50,25 @@ def _document(value: object, info: ValidationInfo) -> OpenApiDocument:
     base = cast("Mapping[str, object]", info.context or {}).get(BASE_DIR)
     if not isinstance(base, Path):
         raise fail("", "cannot be read here: no project directory given")
-    file = (base / value).resolve()
-    if not file.is_file():
+    try:
+        file = (base / value).resolve()
+        inside = file.is_relative_to(base.resolve())
+        exists = file.is_file()
+    except (OSError, ValueError) as error:
+        raise fail("", f"{value!r} is not a usable file path ({error})") from None
+    if not inside:
+        # The document is imported into APIM from every machine that deploys: it must travel with the project.
+        raise fail(
+            "", f"{value!r} is outside the project directory; put the document in the project (e.g. apis/)"
+        )
+    if not exists:
         raise fail("", f"file {value!r} does not exist (paths start at the project directory)")
     try:
         text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise fail("", f"{value!r} cannot be read as UTF-8 text ({error})") from None
+    except UnicodeDecodeError:
+        raise fail("", f"{value!r} is not UTF-8 text") from None
+    except OSError as error:
+        raise fail("", f"{value!r} cannot be read ({error.strerror})") from None
     is_json = looks_like_json(text)
     try:
         document = load_json(text, value) if is_json else load_yaml(text, value)
@@ -81,11 +94,12 @@ def _document(value: object, info: ValidationInfo) -> OpenApiDocument:
                 if op_id in operation_ids:
                     raise fail("", f"{value!r} names operationId {op_id!r} twice; APIM would rename one")
                 operation_ids.append(op_id)
+    swagger = "swagger" in doc
     return OpenApiDocument(
         file=file,
         text=text,
-        format="swagger" if "swagger" in doc else "openapi",
-        is_json=is_json,
+        import_format="swagger-json" if swagger else ("openapi+json" if is_json else "openapi"),
+        import_value=json.dumps(doc, default=str) if swagger and not is_json else text,
         operation_ids=tuple(operation_ids),
     )
 

@@ -121,6 +121,8 @@ def _message(error: ErrorDetails, loc: list[str | int]) -> str:
     if kind_of in ("int_type", "int_parsing", "int_from_float"):
         return f"must be a whole number, not {kind(value)}"
     if kind_of in ("bool_type", "bool_parsing"):
+        if isinstance(value, str):
+            return f"must be true or false, not the string {value!r}"
         return f"must be true or false, not {kind(value)}"
     if kind_of in ("list_type", "tuple_type"):
         return f"must be a list, not {kind(value)}"

@@ -11,6 +11,7 @@ error names the file, line and column.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -21,13 +22,18 @@ from apim_oauth.config.errors import NAMESPACE, ConfigError
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe loading without timestamps (they stay strings, as in the Pulumi CLI)."""
+    """Safe loading as YAML 1.2 reads plain scalars, as the Pulumi CLI does: dates stay strings, and
+    only true/false are booleans (YAML 1.1 also read yes/no/on/off, so `name: no` became False)."""
 
 
+_DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool"}
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_implicit_resolver(  # pyright: ignore[reportUnknownMemberType]
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 class DocumentError(ValueError):

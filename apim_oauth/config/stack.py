@@ -32,7 +32,7 @@ def _cloud(value: object) -> Cloud:
 CloudSetting = Annotated[
     Cloud,
     PlainValidator(_cloud),
-    WithJsonSchema({"enum": list(CLOUDS), "default": "global", "description": "The Microsoft cloud."}),
+    WithJsonSchema({"enum": list(CLOUDS), "description": "The Microsoft cloud."}),
 ]
 
 TenantId = Annotated[str, Text(36, GUID, "the tenant ID must be a GUID")]
@@ -62,7 +62,7 @@ class StackConfig(Model):
         },
     )
 
-    cloud: CloudSetting = Field(default=CLOUDS["global"], alias=_key("cloud"))
+    cloud: CloudSetting = Field(default="global", validate_default=True, alias=_key("cloud"))
     tenant_id: TenantId = Field(alias=_key("tenantId"))
     """The Entra tenant (GUID) whose tokens the gateway accepts and where the apps are registered."""
     apim: ApimSettings = Field(alias=_key("apim"))

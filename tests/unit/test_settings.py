@@ -215,6 +215,12 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         "duplicate app role value",
     ),
     (
+        "role values differ only in punctuation",
+        set_in("backend.appRoles", [ROLE, {**ROLE, "value": "Status_Read.All"}]),
+        "apim-oauth:backend.appRoles[1].value",
+        "'Status_Read.All' and 'Status.Read.All' (apim-oauth:backend.appRoles[0].value) differ only in case or punctuation",
+    ),
+    (
         "role and scope share a value",
         set_in("backend.appRoles[0].value", "Echo.Read"),
         "apim-oauth:backend.appRoles[0].value",

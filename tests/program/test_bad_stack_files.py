@@ -1,0 +1,218 @@
+"""Every bad stack file (and every bad OpenAPI document it names) is one `config error` line, exit 2:
+run through the real CLI, `python -m tools plan --config FILE`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from apim_oauth.config.errors import ConfigError
+from apim_oauth.config.reading import load_stack_file
+from apim_oauth.config.settings import parse
+from tools.__main__ import main
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DEV = (PROJECT_DIR / "stacks" / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+
+
+def dev_with(old: str, new: str) -> str:
+    assert old in DEV, old
+    return DEV.replace(old, new, 1)
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def plan_error(tmp_path: Path, text: str | bytes, capsys: pytest.CaptureFixture[str]) -> str:
+    """The one stderr line of `python -m tools plan --config FILE` (in process), asserting exit 2."""
+    stack_file = tmp_path / "Pulumi.bad.yaml"
+    if isinstance(text, bytes):
+        stack_file.write_bytes(text)
+    else:
+        stack_file.write_text(text, encoding="utf-8")
+    code = main(["plan", "--stack", "bad", "--config", str(stack_file)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith("config error: ")
+    return line.removeprefix("config error: ").replace(str(stack_file), "FILE")
+
+
+def test_a_tab_in_the_indentation_names_file_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = dev_with("    sku: Developer", "\tsku: Developer")
+    line = line_of(text, "sku: Developer")
+    assert plan_error(tmp_path, text, capsys) == (
+        f"FILE:{line}:1: tabs are not allowed for indentation: indent with spaces"
+    )
+
+
+def test_bad_indentation_names_file_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = dev_with("    sku: Developer", "     sku: Developer")
+    line = line_of(text, "sku: Developer")
+    message = plan_error(tmp_path, text, capsys)
+    assert message.startswith(f"FILE:{line}:")
+    assert "is not valid YAML: mapping values are not allowed here" in message
+
+
+def test_an_unclosed_list_names_where_the_parser_stopped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = dev_with("products: [partners]", "products: [partners")
+    message = plan_error(tmp_path, text, capsys)
+    assert message.startswith(f"FILE:{line_of(text, 'products: [partners') + 1}:")
+    assert "flow sequence" in message
+
+
+def test_an_impossible_date_names_its_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = dev_with("blue: 2026-09-01", "blue: 2026-13-01")
+    assert plan_error(tmp_path, text, capsys) == (
+        "apim-oauth:clients[0].secret.slots.blue: '2026-13-01' is not a calendar date"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("    sku: Developer", "    sku: Developer\n    sku: Premium", "config.apim-oauth:apim.sku"),
+        (
+            "  apim-oauth:cloud: global",
+            "  apim-oauth:cloud: global\n  apim-oauth:cloud: china",
+            "config.apim-oauth:cloud",
+        ),
+        (
+            "      - value: Echo.Write\n",
+            "      - value: Echo.Write\n        value: Echo.Send\n",
+            "config.apim-oauth:backend.scopes[1].value",
+        ),
+    ],
+    ids=["nested", "top-level", "in a list item"],
+)
+def test_a_key_given_twice_is_refused_naming_the_key_and_both_lines(
+    old: str, new: str, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = dev_with(old, new)
+    first, second = (i for i, line in enumerate(text.splitlines(), 1) if line in new.splitlines())
+    assert plan_error(tmp_path, text, capsys) == (
+        f"FILE:{second}: key '{key}' is given twice (lines {first} and {second}); "
+        "the Pulumi CLI refuses such a file: keep one"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- a\n- b\n", "FILE: a stack file must be a mapping with a 'config' key"),
+        ("config: [1]\n", "FILE: config: must be a mapping"),
+        (b"\xff\xfe config", "FILE: is not UTF-8 text"),
+        (dev_with("  apim-oauth:cloud: global", "  apim-oauth:cloud: *global"), "found undefined alias"),
+        (
+            dev_with("    protect: true", "    protect: yes")
+            if "    protect: true" in DEV
+            else dev_with("    sku: Developer", "    sku: Developer\n    protect: yes"),
+            "apim-oauth:apim.protect: must be true or false, not the string 'yes'",
+        ),
+        (dev_with("    sku: Developer", "    sku: Developer\n    1: 2"), "apim-oauth:apim.1: unknown key"),
+        (
+            dev_with("  apim-oauth:apis:\n", "  apim-oauth:apis:\n    -\n"),
+            "apim-oauth:apis[0]: must be a mapping, not nothing",
+        ),
+        (
+            dev_with("apim-oauth:tenantId: 3f2a1c4e-8b7d-4e6f-9a1b-2c3d4e5f6a7b", "apim-oauth:tenantId: 42"),
+            "apim-oauth:tenantId: must be a string, not a number",
+        ),
+    ],
+    ids=[
+        "not a mapping",
+        "config not a mapping",
+        "not UTF-8",
+        "unknown anchor",
+        "yes is no boolean",
+        "number as key",
+        "empty list item",
+        "number for a GUID",
+    ],
+)
+def test_other_bad_files_are_one_line(
+    text: str | bytes, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert expected in plan_error(tmp_path, text, capsys)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ("openapi: 3.0.3\npaths:\n\t/echo: {}\n", "api.yaml:3:1: tabs are not allowed for indentation"),
+        ("openapi: 3.0.3\nopenapi: 3.1.0\npaths: {}\n", "key 'openapi' is given twice (lines 1 and 2)"),
+        ('{"openapi": "3.0.3", "paths": {}, "paths": {}}', "key 'paths' is given twice"),
+        ('{"openapi": "3.0.3", "paths": {', "api.yaml:1:32: is not valid JSON"),
+        ("just: text\n", "is not an OpenAPI document"),
+        (
+            "openapi: 3.0.3\npaths:\n  /a: {get: {operationId: op}}\n  /b: {get: {operationId: op}}\n",
+            "names operationId 'op' twice",
+        ),
+        ("../outside.yaml", "is outside the project directory"),
+    ],
+    ids=[
+        "tab",
+        "duplicate key",
+        "duplicate JSON key",
+        "broken JSON",
+        "not OpenAPI",
+        "operationId twice",
+        "outside",
+    ],
+)
+def test_bad_openapi_documents_are_config_errors(document: str, expected: str, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    if document.startswith("../"):
+        (tmp_path / "outside.yaml").write_text("openapi: 3.0.3\npaths: {}\n", encoding="utf-8")
+        name = document
+    else:
+        (project / "api.yaml").write_text(document, encoding="utf-8")
+        name = "api.yaml"
+    config = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml")
+    config["apim-oauth:apis"][0] = {**config["apim-oauth:apis"][0], "openApi": name, "oauth": None}
+    with pytest.raises(ConfigError) as caught:
+        parse(config, base_dir=project)
+    assert caught.value.path == "apim-oauth:apis[0].openApi"
+    assert expected in caught.value.message
+    assert "\n" not in str(caught.value)
+
+
+def test_an_openapi_date_that_is_no_date_stays_text(tmp_path: Path) -> None:
+    # PyYAML would build a date from `2026-13-01` and fail; YAML 1.2 (and APIM) read it as text.
+    document = "swagger: '2.0'\ninfo: {title: T, version: 2026-13-01}\npaths: {}\n"
+    (tmp_path / "api.yaml").write_text(document, encoding="utf-8")
+    config = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml")
+    config["apim-oauth:apis"][0] = {**config["apim-oauth:apis"][0], "openApi": "api.yaml", "oauth": None}
+    [api, *_] = parse(config, base_dir=tmp_path).apis
+    assert api.openapi is not None
+    assert api.openapi.import_format == "swagger-json"
+    assert json.loads(api.openapi.import_value)["info"] == {"title": "T", "version": "2026-13-01"}
+
+
+def test_the_command_line_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    stack_file = tmp_path / "Pulumi.bad.yaml"
+    stack_file.write_text(dev_with("blue: 2026-09-01", "blue: 2026-13-01"), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "tools", "plan", "--stack", "bad", "--config", str(stack_file)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        "config error: apim-oauth:clients[0].secret.slots.blue: '2026-13-01' is not a calendar date"
+    ]
