@@ -51,8 +51,10 @@ def kind(value: object) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return "a number"
+    if isinstance(value, float):
+        return "a decimal number"
     if isinstance(value, str):
         return "a string"
     if isinstance(value, Mapping):
@@ -118,6 +120,8 @@ def _message(error: ErrorDetails, loc: list[str | int]) -> str:
         return REQUIRED_BECAUSE.get(named, "is required")
     if kind_of == "string_type":
         return f"must be a string, not {kind(value)}"
+    if kind_of == "int_parsing_size":
+        return "is too large a number"
     if kind_of in ("int_type", "int_parsing", "int_from_float"):
         return f"must be a whole number, not {kind(value)}"
     if kind_of in ("bool_type", "bool_parsing"):
