@@ -64,7 +64,7 @@ class StackView:
 def load_stack(name: str) -> StackView:
     """Plan stack `name` offline (stacks/Pulumi.NAME.yaml); ConfigError propagates (exit 2)."""
     # Imported here: the plan needs the Pulumi SDKs, which a file-based check never loads.
-    from apim_oauth.config.reader import ConfigError
+    from apim_oauth.config.errors import ConfigError
     from tools.plan.program import STACKS_DIR, compute_plan, load_config
 
     stack_file = STACKS_DIR / f"Pulumi.{name}.yaml"
