@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from apim_oauth.azure.clouds import CLOUDS
+from apim_oauth.config.clients import ApimManagedClientSettings, EntraAppClientSettings
 from apim_oauth.config.errors import ConfigError
+from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProductSettings
 from apim_oauth.config.reading import load_stack_file
 from apim_oauth.config.settings import parse
 from tools.plan.engine import run_program
@@ -88,20 +90,24 @@ def test_dev_stack_parses_into_what_the_components_need() -> None:
         "portal": "entra-app",
         "internal": "apim-managed",
     }
-    partners = s.product("partners")
-    assert partners.requirements is not None
+    partners, portal, internal = s.products
+    assert isinstance(partners, EntraAppProductSettings)
     assert partners.requirements.roles == ("Product.Partners.All",)
     assert partners.requirements.callers == "application"
-    portal = s.product("portal")
+    assert isinstance(portal, EntraAppProductSettings)
     assert portal.audience == "backend"
-    assert portal.requirements is not None
     assert (portal.requirements.callers, portal.requirements.scopes) == ("delegated", ("Echo.Read",))
-    assert s.product("internal").owner == "tools-owner"
+    assert isinstance(internal, ApimManagedProductSettings)
+    assert (internal.owner, internal.subscription_key) == ("tools-owner", True)
+    billing, web, ops = s.clients
     assert [c.name for c in s.clients] == ["billing-daemon", "web-portal", "ops-console"]
-    billing = s.clients[0]
+    assert isinstance(billing, EntraAppClientSettings)
     assert billing.secret is not None
     assert billing.secret.active.rotated == dt.date(2026, 11, 1)
-    assert s.clients[1].scopes == ("Echo.Read", "Echo.Write")
+    assert isinstance(web, EntraAppClientSettings)
+    assert web.scopes == ("Echo.Read", "Echo.Write")
+    assert isinstance(ops, ApimManagedClientSettings)
+    assert ops.owner == "tools-owner"
     assert s.backend.token_version == 2
     assert s.backend.app_role_assignment_required is False
     echo = s.apis[0]
