@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from apim_oauth.config.reader import ConfigError
+from apim_oauth.config.errors import ConfigError
 from tools.diff.plans import BaseError, current_plan, default_base, plan_at_ref, read_plan_file
 from tools.diff.render import render_markdown, render_text
 from tools.diff.report import build, to_data
