@@ -17,7 +17,8 @@ def stable_guid(*parts: str) -> str:
 OFFLINE_SUBSCRIPTION_ID = stable_guid("subscription")
 
 
-# azure-native type -> (input that names the Azure resource, ARM path below the resource group).
+# azure-native type -> (input that names the Azure resource, ARM path below the resource group); the
+# inputs are the SDK's path parameters (pulumi_azure_native 3.29.0, e.g. `ProductApiLink.api_link_id`).
 _APIM = "providers/Microsoft.ApiManagement/service/{serviceName}"
 _ARM_PATHS: dict[str, tuple[str, str]] = {
     "azure-native:apimanagement:ApiManagementService": (
@@ -33,7 +34,7 @@ _ARM_PATHS: dict[str, tuple[str, str]] = {
     "azure-native:apimanagement:Product": ("productId", _APIM + "/products/{name}"),
     "azure-native:apimanagement:ProductPolicy": ("policyId", _APIM + "/products/{productId}/policies/{name}"),
     "azure-native:apimanagement:ProductApiLink": (
-        "productApiLinkId",
+        "apiLinkId",
         _APIM + "/products/{productId}/apiLinks/{name}",
     ),
     "azure-native:apimanagement:User": ("userId", _APIM + "/users/{name}"),
