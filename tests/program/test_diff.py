@@ -185,31 +185,32 @@ def _cli(*args: str, cwd: Path = STACKS_DIR.parent) -> subprocess.CompletedProce
     )
 
 
-def test_cli_exit_codes_markdown_and_json(tmp_path: Path) -> None:
+def test_cli_exit_codes_markdown_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tools.__main__ import main
+
     base = tmp_path / "base.json"
     base.write_text(
         plan_json(compute_plan("dev", load_config(STACKS_DIR / "Pulumi.dev.yaml"))), encoding="utf-8"
     )
-    same = _cli("diff", "--stack", "dev", "--base-plan", str(base))
-    assert same.returncode == 0, same.stderr
+    assert main(["diff", "--stack", "dev", "--base-plan", str(base)]) == 0
+    capsys.readouterr()
     document = _dev()
     document["config"]["apim-oauth:apim"]["sku"] = "Premium"
-    changed_file = _write(document, tmp_path / "Pulumi.dev.yaml")
-    markdown = _cli(
-        "diff", "--stack", "dev", "--config", str(changed_file), "--base-plan", str(base), "--markdown"
-    )
-    assert markdown.returncode == 1, markdown.stderr
-    assert markdown.stdout.startswith("### Stack `dev`: 1 to update")
-    as_json = _cli(
-        "diff", "--stack", "dev", "--config", str(changed_file), "--base-plan", str(base), "--json", "-"
-    )
-    data = json.loads(as_json.stdout)
+    changed = str(_write(document, tmp_path / "Pulumi.dev.yaml"))
+    assert main(["diff", "--stack", "dev", "--config", changed, "--base-plan", str(base), "--markdown"]) == 1
+    assert capsys.readouterr().out.startswith("### Stack `dev`: 1 to update")
+    assert main(["diff", "--stack", "dev", "--config", changed, "--base-plan", str(base), "--json", "-"]) == 1
+    data = json.loads(capsys.readouterr().out)
     (service,) = data["resources"]
     assert (service["action"], service["changes"][0]["path"]) == ("update", "sku.name")
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bad = _cli("diff", "--stack", "dev", "--base-plan", str(tmp_path / "missing.json"))
     assert bad.returncode == 2
-    assert "Traceback" not in bad.stderr
-    assert len(bad.stderr.strip().splitlines()) == 1
+    (line,) = bad.stderr.strip().splitlines()
+    assert line.startswith("diff: error: ")
+    assert "missing.json" in line
 
 
 def test_report_json_is_the_same_data_as_the_text(tmp_path: Path) -> None:

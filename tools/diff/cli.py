@@ -19,10 +19,7 @@ from tools.plan.program import STACKS_DIR
 
 STDOUT = Path("-")
 
-DESCRIPTION = (
-    "Compare a stack's plan in this checkout with its plan at a base (a git ref or a saved plan JSON): "
-    "what is created, updated, replaced or deleted, and what changes for callers."
-)
+DESCRIPTION = "Compare a stack's plan here with its plan at a base (a git ref or a plan JSON), offline."
 EPILOG = textwrap.dedent(
     """\
     Resources are matched by logical name (URN), with aliases applied as the Pulumi engine applies them,
@@ -93,14 +90,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         if not stack_file.is_file():
             raise ConfigError(str(stack_file), "no such stack file")
+        # A saved plan is read first: a bad one is reported before any planning.
+        saved = read_plan_file(args.base_plan) if args.base_plan is not None else None
         try:
             head = current_plan(args.stack, stack_file)
         except yaml.YAMLError as error:
             raise ConfigError(str(stack_file), f"is not valid YAML: {str(error).splitlines()[0]}") from None
-        if args.base_plan is not None:
-            base = read_plan_file(args.base_plan)
-        else:
-            base = plan_at_ref(args.stack, args.base or default_base())
+        base = saved if saved is not None else plan_at_ref(args.stack, args.base or default_base())
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
