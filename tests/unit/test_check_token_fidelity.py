@@ -8,12 +8,16 @@ Every key is made at test time (tests/token_fixtures.py); every token is signed 
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from jwt.algorithms import HMACAlgorithm, RSAAlgorithm
 
 from tests.token_fixtures import (
@@ -93,6 +97,25 @@ def jwks_with(**changes: object) -> dict[str, bytes]:
     jwks = key_material().jwks(include_ec=False)
     jwks["keys"][0].update(changes)
     return entra_metadata(jwks=jwks)
+
+
+def certificate_jwks() -> dict[str, bytes]:
+    """The published RSA key with an `x5c` (a self-signed certificate made now), as Entra publishes it."""
+    key = key_material().rsa
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test-only")])
+    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return jwks_with(x5c=[base64.b64encode(der).decode()])
 
 
 def small_rsa_jwks() -> tuple[rsa.RSAPrivateKey, dict[str, bytes]]:
@@ -355,6 +378,21 @@ CASES = [
         "JsonWebKeySet.cs GetSigningKeys: `use` not 'sig' -> skipped (IDX10808)",
         served=lambda: jwks_with(use="enc"),
     ),
+    Case(
+        "kid in another letter case resolves a certificate key",
+        lambda: sign(app_claims(exp=NOW - 3600), key=key_material().unpublished, kid=RSA_KID.upper()),
+        False,
+        "TokenSignatureInvalid",
+        "JwtTokenUtilities.cs ResolveTokenSigningKey: X509SecurityKey kid compared OrdinalIgnoreCase -> IDX10511",
+        served=certificate_jwks,
+    ),
+    Case(
+        "kid in another letter case does not resolve a bare RSA key",
+        lambda: sign(app_claims(exp=NOW - 3600), key=key_material().unpublished, kid=RSA_KID.upper()),
+        False,
+        "TokenExpired",
+        "ResolveTokenSigningKey: RsaSecurityKey kid compared ordinally -> unmatched -> ValidateAfterSignatureFailed",
+    ),
     # --- lifetime: ValidatorUtilities.cs ValidateLifetime ---
     Case(
         "nbf after exp",
@@ -453,6 +491,29 @@ CASES = [
         "AadIssuerValidator.cs GetTenantIdFromIss: `uri.Segments.Length == 3`",
         policy=lambda: azure_without_clients(),
     ),
+    Case(
+        "validate-azure-ad-token for any organisation",
+        lambda: sign(app_claims(iss=issuer(2, OTHER_TENANT), tid=OTHER_TENANT)),
+        True,
+        None,
+        "AadIssuerValidator.cs IsValidIssuer: {tenantid} filled with the token's tid",
+        policy=lambda: azure_without_clients().replace(TENANT, "organizations"),
+        served=lambda: organizations_metadata(),
+        warning="ANY Entra tenant",
+    ),
+    Case(
+        "multi-tenant openid-config without <issuers>",
+        lambda: sign(app_claims(iss=issuer(2, OTHER_TENANT), tid=OTHER_TENANT)),
+        False,
+        "TokenIssuerNotAllowed",
+        "Validators.cs ValidateIssuerAsync: the configuration's issuer (a template) compared ordinally",
+        policy=lambda: hand_policy(
+            '<openid-config url="https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration" />'
+            + AUDIENCE
+        ),
+        served=lambda: organizations_metadata(),
+        warning="multi-tenant openid-config",
+    ),
     # --- token location: validate-jwt-policy.md, require-scheme ---
     Case(
         "Bearer without require-scheme",
@@ -501,6 +562,19 @@ def azure_without_clients() -> str:
 
 
 SMALL = small_rsa_jwks()
+
+
+def organizations_metadata() -> dict[str, bytes]:
+    base = "https://login.microsoftonline.com/organizations"
+    return {
+        f"{base}/v2.0/.well-known/openid-configuration": json.dumps(
+            {
+                "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0",
+                "jwks_uri": f"{base}/discovery/v2.0/keys",
+            }
+        ).encode(),
+        f"{base}/discovery/v2.0/keys": json.dumps(key_material().jwks()).encode(),
+    }
 
 
 def run(case: Case) -> Verdict:
