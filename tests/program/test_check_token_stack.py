@@ -225,3 +225,18 @@ def test_help_explains_every_option_with_examples_and_exit_codes(command: str) -
     assert shown.count(f"python -m tools {command} ") >= 2
     options = [word for word in shown.split() if word.startswith("--") and word.strip("-[],").isidentifier()]
     assert "--stack" in options
+
+
+def test_json_file_receives_the_document_and_stdout_stays_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = minted_files(tmp_path, "dev", "billing-daemon", "partners")
+    target = tmp_path / "verdict.json"
+    code, out, _ = run(
+        capsys, check_token, "--stack", "dev", "--product", "partners", *args, "--json", str(target)
+    )
+    assert code == 0
+    assert out == ""
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert document["accepted"] is True
+    assert document["library"]["version"] == "8.2.0"

@@ -196,3 +196,22 @@ def test_override_spec_splits_at_the_equals_sign_before_an_existing_file(tmp_pat
     for bad in ("no-equals-sign", "=file.json", "https://h/keys="):
         with pytest.raises(ValueError, match="URL=FILE"):
             parse_override(bad)
+
+
+def test_shortcut_documents_answer_every_url_of_their_kind_and_urls_given_one_by_one_win() -> None:
+    # --openid-config FILE and --jwks FILE: one document for every discovery or key set URL.
+    config = json.dumps(discovery()).encode()
+    keys = json.dumps(key_material().jwks()).encode()
+    other_keys = json.dumps({"keys": []}).encode()
+    jwks_url = CLOUDS["global"].jwks_url(TENANT, 2)
+    provider = MetadataProvider(
+        {jwks_url: other_keys}, fetch=no_network, any_openid_config=config, any_jwks=keys
+    )
+    configuration = provider.openid_configuration("https://anywhere.example/.well-known/openid-configuration")
+    assert configuration.issuer == discovery()["issuer"]
+    assert provider.signing_keys(jwks_url) == ()  # the URL named with --metadata wins
+    assert [key.key_id for key in provider.signing_keys("https://anywhere.example/keys")] == [
+        RSA_KID,
+        "ec-signing-1",
+    ]
+    assert set(provider.origins.values()) == {"file"}
