@@ -259,6 +259,36 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         "duplicate product name",
     ),
     (
+        "product without oauth",
+        set_in("products[0].oauth", None),
+        "apim-oauth:products[0].oauth",
+        "is required",
+    ),
+    (
+        "oauth without mode",
+        set_in("products[0].oauth.mode", None),
+        "apim-oauth:products[0].oauth.mode",
+        "is required",
+    ),
+    (
+        "owner of an entra-app product",
+        set_in("products[0].oauth.owner", "tools-owner"),
+        "apim-oauth:products[0].oauth.owner",
+        "applies to apim-managed mode only",
+    ),
+    (
+        "roles of an apim-managed product",
+        set_in("products[2].oauth.roles", ["Status.Read.All"]),
+        "apim-oauth:products[2].oauth.roles",
+        "applies to entra-app mode only",
+    ),
+    (
+        "yes is not a boolean",
+        set_in("apim.protect", "yes"),
+        "apim-oauth:apim.protect",
+        "not the string 'yes'",
+    ),
+    (
         "unknown OAuth mode",
         set_in("products[0].oauth.mode", "basic"),
         "apim-oauth:products[0].oauth.mode",
