@@ -95,8 +95,9 @@ class Deployment(pulumi.ComponentResource):
                 ),
                 child,
             )
-            for p in s.entra_app_products
-            if p.audience == "product"
+            for p in s.products
+            # An apim-managed product names its app in `application.entra` (docs/azure-contract.md).
+            if p.mode == "apim-managed" or p.audience == "product"
         }
 
         entra_clients: dict[str, ClientApp] = {}
@@ -215,8 +216,9 @@ class Deployment(pulumi.ComponentResource):
                     }
                 )
             else:
-                # APIM registers the product's Entra app with its managed identity, which needs the
-                # Application Administrator role first (reference 1.B).
+                app = product_apps[p.name]
+                # The `aud` Entra puts in tokens for the app (reference 5), which APIM checks.
+                aud = app.app_id_uri if s.backend.token_version == 1 else app.client_id
                 managed = ApimManagedProduct(
                     f"{name}-{p.name}",
                     ApimManagedProductArgs(
@@ -225,23 +227,23 @@ class Deployment(pulumi.ComponentResource):
                         description=p.description,
                         published=p.published,
                         subscription_key=p.subscription_key,
+                        application_id=app.client_id,
+                        audience=aud,
                         api_ids=api_ids,
-                        access_dependencies=[service.role_assignment] if service.role_assignment else [],
+                        depends_on=[service.role_ready] if service.role_ready else [],
                         resource_group_name=group,
                         service_name=service_name,
+                        service_id=service.service_id,
                     ),
                     child,
                 )
                 product_resource_ids[p.name] = managed.resource_id
-                self.products[p.name] = pulumi.Output.all(
-                    managed.product_id, managed.audience, managed.application_id
-                ).apply(
+                self.products[p.name] = pulumi.Output.all(managed.product_id, aud, app.app_id_uri).apply(
                     lambda v: {
                         "productId": v[0],
                         "mode": "apim-managed",
                         "audience": v[1],
-                        # None until APIM reports the app it made for the product.
-                        "scope": f"api://{v[2]}/.default" if v[2] is not None else None,
+                        "scope": f"{v[2]}/.default",
                     }
                 )
 
@@ -254,8 +256,8 @@ class Deployment(pulumi.ComponentResource):
                     display_name=c.display_name,
                     owner_id=service.user_ids[c.owner],
                     product_resource_ids={p: product_resource_ids[p] for p in c.products},
-                    # APIM registers each client's Entra app with its identity too (reference 1.B).
-                    depends_on=[service.role_assignment] if service.role_assignment else [],
+                    # APIM registers each client's Entra app with its identity (reference 1.B).
+                    depends_on=[service.role_ready] if service.role_ready else [],
                     resource_group_name=group,
                     service_name=service_name,
                 ),

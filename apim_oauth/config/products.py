@@ -73,6 +73,12 @@ class _Product(Model):
     apis: Annotated[tuple[Name, ...], Field(min_length=1), distinct("API")]
     """Names of the APIs (`apim-oauth:apis[].name`) the product links to."""
 
+    @property
+    def role_value(self) -> str:
+        """The app role APIM's convention gives a product app: `Product.<Name>.All`."""
+        pascal = "".join(part.capitalize() for part in self.name.split("-"))
+        return f"Product.{pascal}.All"
+
 
 class EntraAppProductSettings(_Product):
     """A product whose token policy this program renders, for apps it registers in Entra."""
@@ -107,12 +113,6 @@ class EntraAppProductSettings(_Product):
     def open(self) -> bool:
         """Whether APIM admits requests without a subscription key: always (the policy demands the token)."""
         return True
-
-    @property
-    def role_value(self) -> str:
-        """The app role APIM's convention gives a product app: `Product.<Name>.All`."""
-        pascal = "".join(part.capitalize() for part in self.name.split("-"))
-        return f"Product.{pascal}.All"
 
     @property
     def requirements(self) -> TokenRequirements:

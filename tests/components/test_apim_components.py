@@ -42,6 +42,9 @@ PRODUCT = "azure-native:apimanagement:Product"
 PRODUCT_POLICY = "azure-native:apimanagement:ProductPolicy"
 PRODUCT_API_LINK = "azure-native:apimanagement:ProductApiLink"
 GENERIC = "azure-native:resources:Resource"
+DEPLOYMENT = "azure-native:resources:Deployment"
+PAUSE = "time:index/sleep:Sleep"
+PRODUCT_APP_ID = "8d1c0b6e-2f4a-4c3b-9e7d-5a6b7c8d9e0f"
 USER = "azure-native:apimanagement:User"
 CLIENT_APPLICATION = "azure-native:apimanagement:ClientApplication"
 CLIENT_PRODUCT_LINK = "azure-native:apimanagement:ClientApplicationProductLink"
@@ -148,10 +151,13 @@ def product(
             description=f"The {name} product",
             published=published,
             subscription_key=subscription_key,
+            application_id=PRODUCT_APP_ID,
+            audience=PRODUCT_APP_ID,
             api_ids=apis,
-            access_dependencies=[service.role_assignment] if service.role_assignment else [],
+            depends_on=[service.role_ready] if service.role_ready else [],
             resource_group_name=service.resource_group_name,
             service_name=service.service_name,
+            service_id=service.service_id,
         ),
     )
 
@@ -198,10 +204,26 @@ def test_the_role_assignment_gives_application_administrator_to_the_apim_identit
     assert service.urn in assignment.dependencies
 
 
+def test_what_needs_the_role_waits_for_a_pause_after_the_assignment_is_created() -> None:
+    def program() -> None:
+        service = Service("t", service_args())
+        assert service.role_assignment is not None
+        pulumi.export("assignmentId", service.role_assignment.id)
+
+    plan = run(program)
+
+    pause = only(plan, PAUSE)
+    assert only(plan, ROLE_ASSIGNMENT).urn in pause.dependencies
+    assert pause.inputs["createDuration"] == "5m"
+    # A new assignment (a new identity) waits again; an unchanged one never does.
+    assert pause.inputs["triggers"] == {"assignment": plan.outputs["assignmentId"]}
+
+
 def test_no_role_assignment_when_an_administrator_grants_it() -> None:
     plan = run(lambda: Service("t", service_args(assign_application_administrator=False)))
 
     assert plan.of_type(ROLE_ASSIGNMENT) == []
+    assert plan.of_type(PAUSE) == []
     assert len(plan.of_type(SERVICE)) == 1
 
 
@@ -376,6 +398,7 @@ def _apis_and_product(
             pulumi.export("audience", made.audience)
             pulumi.export("applicationId", made.application_id)
             pulumi.export("resourceId", made.resource_id)
+            pulumi.export("serviceId", service.service_id)
 
     return program
 
@@ -407,6 +430,11 @@ def test_entra_app_product_links_each_of_its_apis_once() -> None:
     assert only(plan, PRODUCT).inputs["state"] == "notPublished"
 
 
+def _template_resource(plan: Plan) -> dict[str, Any]:
+    (resource,) = only(plan, DEPLOYMENT).inputs["properties"]["template"]["resources"]
+    return resource
+
+
 @pytest.mark.parametrize(
     ("subscription_key", "expected"),
     [(False, ["application-token"]), (True, ["application-token", "subscription-key"])],
@@ -416,36 +444,46 @@ def test_apim_managed_product_is_a_preview_arm_product_with_application_token(
 ) -> None:
     plan = run(_apis_and_product("silver", ("echo",), mode="apim-managed", subscription_key=subscription_key))
 
-    generic = only(plan, GENERIC)
-    assert generic.inputs["apiVersion"] == "2024-10-01-preview"
-    assert generic.inputs["resourceProviderNamespace"] == "Microsoft.ApiManagement"
-    assert generic.inputs["parentResourcePath"] == "service/apim-test"
-    assert generic.inputs["resourceType"] == "products"
-    assert generic.inputs["resourceName"] == "silver"
-    assert generic.inputs["properties"]["authenticationType"] == expected
-    assert generic.inputs["properties"]["subscriptionRequired"] is subscription_key
-    assert generic.inputs["properties"]["displayName"] == "Silver"
+    deployment = only(plan, DEPLOYMENT)
+    # Incremental: nothing else in the resource group is touched.
+    assert deployment.inputs["properties"]["mode"] == "Incremental"
+    assert deployment.inputs["resourceGroupName"] == "rg-test"
+    resource = _template_resource(plan)
+    assert resource["type"] == "Microsoft.ApiManagement/service/products"
+    assert resource["apiVersion"] == "2024-10-01-preview"
+    assert resource["name"] == "apim-test/silver"
+    assert resource["properties"]["authenticationType"] == expected
+    assert resource["properties"]["subscriptionRequired"] is subscription_key
+    assert resource["properties"]["displayName"] == "Silver"
+    assert resource["properties"]["application"] == {
+        "entra": {"applicationId": PRODUCT_APP_ID, "audience": PRODUCT_APP_ID}
+    }
+    # A product has no location, and a resource-group deployment none either.
+    assert "location" not in resource
+    assert "location" not in deployment.inputs
+    assert plan.of_type(GENERIC) == []
     assert plan.of_type(PRODUCT) == []
     assert plan.of_type(PRODUCT_POLICY) == []
 
 
-def test_apim_managed_product_waits_for_the_role_assignment() -> None:
+def test_apim_managed_product_waits_for_the_role_to_reach_the_apim_identity() -> None:
     plan = run(_apis_and_product("silver", ("echo",), mode="apim-managed"))
 
-    assert only(plan, ROLE_ASSIGNMENT).urn in only(plan, GENERIC).dependencies
+    assert only(plan, PAUSE).urn in only(plan, DEPLOYMENT).dependencies
 
 
-def test_apim_managed_product_reports_the_app_apim_made_and_links_its_apis() -> None:
+def test_apim_managed_product_names_the_programs_app_and_links_its_apis_once_it_exists() -> None:
     plan = run(_apis_and_product("silver", ("echo", "orders"), mode="apim-managed", exports=True))
 
-    entra = only(plan, GENERIC).outputs["properties"]["application"]["entra"]
-    assert plan.outputs["applicationId"] == entra["applicationId"]
-    assert plan.outputs["audience"] == entra["audience"]
+    assert plan.outputs["applicationId"] == PRODUCT_APP_ID
+    assert plan.outputs["audience"] == PRODUCT_APP_ID
+    assert plan.outputs["resourceId"] == f"{plan.outputs['serviceId']}/products/silver"
     links = plan.of_type(PRODUCT_API_LINK)
     assert sorted(link.inputs["apiId"] for link in links) == sorted(
         [plan.outputs["api:echo"], plan.outputs["api:orders"]]
     )
     assert {link.inputs["productId"] for link in links} == {"silver"}
+    assert all(only(plan, DEPLOYMENT).urn in link.dependencies for link in links)
 
 
 def test_each_api_link_waits_for_the_product_policy() -> None:
@@ -455,32 +493,6 @@ def test_each_api_link_waits_for_the_product_policy() -> None:
     links = plan.of_type(PRODUCT_API_LINK)
     assert len(links) == 2
     assert all(policy.urn in link.dependencies for link in links)
-
-
-class _NoProductAppMocks(OfflineMocks):
-    """ARM's reply to an application-token product without `properties.application` (not filled yet)."""
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        resource_id, outputs = super().new_resource(args)
-        if args.typ == GENERIC:
-            outputs["properties"] = {k: v for k, v in outputs["properties"].items() if k != "application"}
-        return resource_id, outputs
-
-
-def test_apim_managed_product_without_a_reported_app_warns_and_gives_none(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setattr(tools.plan.engine, "OfflineMocks", _NoProductAppMocks)
-    caplog.set_level(logging.WARNING)
-
-    plan = run(_apis_and_product("silver", ("echo",), mode="apim-managed", exports=True))
-
-    assert "application" not in only(plan, GENERIC).outputs["properties"]
-    assert plan.outputs["applicationId"] is None
-    assert plan.outputs["audience"] is None
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len([m for m in warnings if "'silver'" in m and "applicationId" in m]) == 1
-    assert len(only(plan, PRODUCT_API_LINK).inputs["apiId"]) > 0
 
 
 def test_removing_a_product_leaves_every_api() -> None:
@@ -534,7 +546,7 @@ def _client_program() -> None:
             display_name="Partner",
             owner_id=service.user_ids["owner"],
             product_resource_ids={name: p.resource_id for name, p in products.items()},
-            depends_on=[service.role_assignment] if service.role_assignment else [],
+            depends_on=[service.role_ready] if service.role_ready else [],
             resource_group_name=service.resource_group_name,
             service_name=service.service_name,
         ),
@@ -558,7 +570,7 @@ def test_client_application_is_owned_by_the_apim_user_and_linked_to_its_products
     assert application.inputs["ownerId"].endswith("/service/apim-test/users/owner")
     assert application.inputs["displayName"] == "Partner"
     assert user.urn in application.dependencies
-    assert only(plan, ROLE_ASSIGNMENT).urn in application.dependencies
+    assert only(plan, PAUSE).urn in application.dependencies
 
     links = plan.of_type(CLIENT_PRODUCT_LINK)
     assert sorted(link.inputs["productId"] for link in links) == sorted(
@@ -570,9 +582,12 @@ def test_client_application_is_owned_by_the_apim_user_and_linked_to_its_products
     assert is_secret(plan.outputs["clientSecret"])
 
 
-def test_a_preview_never_lists_the_client_secret() -> None:
-    # listSecrets is a POST the read-only preview identity may not make (and must not: secrets).
-    plan = run(_client_program, preview=True)
+@pytest.mark.parametrize("preview", [True, False])
+def test_the_client_secret_is_never_listed_and_the_output_is_the_same_in_preview_and_up(
+    preview: bool,
+) -> None:
+    # listSecrets is not documented as read-only; the only documented flow generates a secret.
+    plan = run(_client_program, preview=preview)
 
     assert LIST_SECRETS not in plan.invokes
     assert is_secret(plan.outputs["clientSecret"])
@@ -580,12 +595,28 @@ def test_a_preview_never_lists_the_client_secret() -> None:
     assert len(plan.of_type(CLIENT_PRODUCT_LINK)) == 2
 
 
-def test_an_update_lists_the_client_secret() -> None:
+class _NoEntraAppMocks(OfflineMocks):
+    """APIM's reply to a client application without `entraApplicationId` (no Entra app registered)."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if args.typ == CLIENT_APPLICATION:
+            outputs.pop("entraApplicationId", None)
+        return resource_id, outputs
+
+
+def test_a_client_without_an_entra_app_warns_and_the_up_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(tools.plan.engine, "OfflineMocks", _NoEntraAppMocks)
+    caplog.set_level(logging.WARNING)
+
     plan = run(_client_program)
 
-    assert plan.invokes.count(LIST_SECRETS) == 1
-    assert is_secret(plan.outputs["clientSecret"])
-    assert str(rpc.unwrap_rpc_secret(plan.outputs["clientSecret"])).startswith("offline-")
+    assert plan.outputs["clientId"] is None
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len([m for m in warnings if "'partner'" in m and "entraApplicationId" in m]) == 1
+    assert len(plan.of_type(CLIENT_PRODUCT_LINK)) == 2
 
 
 def test_the_whole_program_previews_under_the_offline_engine() -> None:

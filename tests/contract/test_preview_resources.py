@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,8 +44,8 @@ def sdk_api_version(type_token: str) -> tuple[str, str] | None:
     """(ARM resource type, API version) of a typed azure-native resource, as its SDK class documents it."""
     _, module, name = type_token.split(":")
     cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
-    doc = cls.__init__.__doc__ or ""
-    version = re.search(r"Uses Azure REST API version (\S+?)\.?\s", doc)
+    # The docstrings sit on the `__init__` overloads, which only the source keeps.
+    version = re.search(r"Uses Azure REST API version (\S+?)\.?\s", inspect.getsource(cls))
     return (f"{module}:{name}", version.group(1)) if version else None
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from tools.plan.model import Plan, RecordedAlias, RecordedResource
 from tools.plan.program import STACKS_DIR, compute_plan, load_config
-from tools.plan.urns import answers_to, qualified_type, unaccounted, urn_name
+from tools.plan.urns import answers_to, qualified_type, unaccounted, urn_name, urn_type
 
 URNS_DIR = Path(__file__).resolve().parents[1] / "urns"
 STACKS = sorted(
@@ -33,8 +33,25 @@ def planned(stack: str, as_stack: str | None = None) -> Plan:
     return compute_plan(as_stack or stack, load_config(STACKS_DIR / f"Pulumi.{stack}.yaml"))
 
 
+# Resources a deliberate change retired without an alias, because no alias could keep them safely,
+# each with the reason and the step a deployed stack takes first. A URN is retired when its own type
+# (the last one in its qualified type) is listed here.
+RETIRED_TYPES = {
+    # apim-managed products moved to an ARM template deployment (docs/azure-contract.md, section 1).
+    # An alias across resource types would have the provider delete the product with the
+    # deployment's API version; left unaliased, `up` would delete the product after the template
+    # updated it. A stack that ran the generic resource first forgets it without deleting it:
+    # docs/limits.md, "Upgrading a stack with an apim-managed product".
+    "azure-native:resources:Resource": "docs/limits.md",
+}
+
+
 def recorded(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").split()
+    return [u for u in path.read_text(encoding="utf-8").split() if not _retired(u)]
+
+
+def _retired(urn: str) -> bool:
+    return urn_type(urn) in RETIRED_TYPES
 
 
 @pytest.mark.parametrize("stack", STACKS)

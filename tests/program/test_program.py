@@ -252,20 +252,22 @@ def test_cli_bad_config_exits_2_with_one_line_and_registers_nothing(tmp_path: Pa
     assert not (tmp_path / "p.json").exists()
 
 
-def test_apim_managed_access_waits_on_the_identity_role(plan_of: PlanOf) -> None:
+def test_apim_managed_access_waits_for_the_identity_role_to_propagate(plan_of: PlanOf) -> None:
     plan = plan_of("dev")
     [role] = custom(plan, "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment")
+    [pause] = custom(plan, "time:index/sleep:Sleep")
     [service] = custom(plan, "azure-native:apimanagement:ApiManagementService")
     assert role.inputs["roleId"] == "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
     assert role.inputs["principalObjectId"] == service.outputs["identity"]["principalId"]
-    [managed_product] = custom(plan, "azure-native:resources:Resource")
-    assert managed_product.inputs["properties"]["authenticationType"] == [
-        "application-token",
-        "subscription-key",
-    ]
-    assert role.urn in managed_product.dependencies
-    for client in custom(plan, "azure-native:apimanagement:ClientApplication"):
-        assert role.urn in ancestors_and_deps(plan, client)
+    assert role.urn in pause.dependencies
+    [managed_product] = custom(plan, "azure-native:resources:Deployment")
+    (resource,) = managed_product.inputs["properties"]["template"]["resources"]
+    assert resource["properties"]["authenticationType"] == ["application-token", "subscription-key"]
+    assert pause.urn in managed_product.dependencies
+    clients = custom(plan, "azure-native:apimanagement:ClientApplication")
+    assert clients
+    for client in clients:
+        assert pause.urn in ancestors_and_deps(plan, client)
 
 
 def test_removing_a_product_keeps_the_apis_other_products_use(plan_of: PlanOf) -> None:

@@ -29,8 +29,8 @@ def test_every_product_requires_a_token(plan_of: PlanOf, stack: str) -> None:
             assert validators, f"{stack}: product {name} lets calls through without a token"
         else:
             # APIM's application-based access: the product's own authentication types.
-            resource = plan.one("azure-native:resources:Resource", resourceType="products", resourceName=name)
-            accepted = set(resource.inputs["properties"]["authenticationType"])
+            arm_product = plan.template_resource("Microsoft.ApiManagement/service/products", name)
+            accepted = set(arm_product["properties"]["authenticationType"])
             assert "application-token" in accepted, f"{stack}: product {name} takes no token"
             if name not in KEY_OR_TOKEN:
                 assert accepted == {"application-token"}, f"{stack}: product {name} also takes {accepted}"

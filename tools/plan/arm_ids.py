@@ -46,6 +46,10 @@ _ARM_PATHS: dict[str, tuple[str, str]] = {
         "clientApplicationProductLinkId",
         _APIM + "/clientApplications/{clientApplicationId}/productLinks/{name}",
     ),
+    "azure-native:resources:Deployment": (
+        "deploymentName",
+        "providers/Microsoft.Resources/deployments/{name}",
+    ),
     "azure-native:resources:Resource": (
         "resourceName",
         "providers/{resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{name}",

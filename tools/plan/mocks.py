@@ -63,10 +63,6 @@ class OfflineMocks(pulumi.runtime.Mocks):
             }
             # The SDK wants a list of failures here, not None (reference 2: mock gotchas).
             return config, []
-        if args.token == "azure-native:apimanagement:listClientApplicationSecrets":
-            call_args = cast("dict[str, Any]", args.args)  # pyright: ignore[reportUnknownMemberType]
-            key = str(call_args.get("clientApplicationId", ""))
-            return {"entra": {"clientSecret": _fake_secret("apim-client", key), "expiresAt": "offline"}}, []
         raise NotImplementedError(f"the offline engine does not answer the invoke {args.token}")
 
 
@@ -112,16 +108,6 @@ def _apim_client_application(m: OfflineMocks, name: str, inputs: Mapping[str, An
     return {"entraApplicationId": stable_guid("apim-client-app", name), "entraTenantId": m.tenant_id}
 
 
-def _generic_resource(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    # An APIM product with application-token access reports the Entra app APIM made for it.
-    del m
-    properties = dict(inputs.get("properties") or {})
-    if "application-token" in (properties.get("authenticationType") or []):
-        app_id = stable_guid("apim-product-app", name)
-        properties["application"] = {"entra": {"applicationId": app_id, "audience": app_id}}
-    return {"properties": properties}
-
-
 def _directory_role_assignment(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     del m, inputs
     return {"__id": stable_guid("role-assignment", name)}
@@ -134,5 +120,4 @@ _FABRICATORS: dict[str, Callable[[OfflineMocks, str, Mapping[str, Any]], dict[st
     "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment": _directory_role_assignment,
     "azure-native:apimanagement:ApiManagementService": _apim_service,
     "azure-native:apimanagement:ClientApplication": _apim_client_application,
-    "azure-native:resources:Resource": _generic_resource,
 }

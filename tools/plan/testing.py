@@ -55,6 +55,19 @@ class StackPlan(Plan):
         assert len(found) == 1, f"{len(found)} resources of type {type_} with inputs {inputs}"
         return found[0]
 
+    def template_resource(self, arm_type: str, name: str) -> dict[str, Any]:
+        """The one resource of `arm_type` named `name` (the last segment of its ARM name) in the ARM
+        templates the plan deploys (`resources.Deployment`), as the template sends it."""
+        found = [
+            resource
+            for deployment in self.of_type("azure-native:resources:Deployment")
+            for resource in deployment.inputs["properties"]["template"].get("resources", [])
+            if str(resource["type"]).lower() == arm_type.lower()
+            and str(resource["name"]).split("/")[-1] == name
+        ]
+        assert len(found) == 1, f"{len(found)} template resources of type {arm_type} named {name}"
+        return found[0]
+
     def product_policy(self, product_id: str) -> ET.Element | None:
         """The policy document APIM gets for a product (its `ProductPolicy`), parsed; None if it has none."""
         found = [

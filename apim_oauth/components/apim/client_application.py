@@ -2,6 +2,13 @@
 
 APIM itself creates the client's Entra app (`APIMApplication<name>`) with its managed identity and
 grants it `Product.<Name>.All` on each linked product's app; this program never touches Entra for it.
+
+Its secret is not read here. `listSecrets` (2024-10-01-preview) is a POST that the specification
+does not call read-only, and the product documentation's only secret flow *generates* one ("Add
+secret" > "Generate": "You won't be able to retrieve it again", azure-docs
+articles/api-management/applications.md). Called on every `up`, it could issue a new secret on
+every deploy. The client's owner gets and rotates the secret instead (docs/rotate-a-client-secret.md);
+`client_secret` is always None, the same in every preview and every `up`.
 """
 
 from __future__ import annotations
@@ -34,13 +41,12 @@ class ClientApplicationArgs:
 
 
 class ClientApplication(pulumi.ComponentResource):
-    """An APIM client application, its product links and its secret."""
+    """An APIM client application and its product links."""
 
-    client_id: pulumi.Output[str]
-    """Client ID of the Entra app APIM made for the client."""
+    client_id: pulumi.Output[str | None]
+    """Client ID of the Entra app APIM made for the client; None (with a warning) if APIM reports none."""
     client_secret: pulumi.Output[str | None]
-    """The client's secret (secret output); APIM issues it valid for one year (reference 1.B.3).
-    None in a preview, which never reads it (see below)."""
+    """Always None (a secret output, as every client's): the owner gets the secret from APIM (see above)."""
     application: apimanagement.ClientApplication
 
     def __init__(
@@ -60,7 +66,8 @@ class ClientApplication(pulumi.ComponentResource):
             # APIM registers the client's Entra app with its managed identity (reference 1.B.3).
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
-        self.client_id = self.application.entra_application_id
+        client = s.client_application_id
+        self.client_id = self.application.entra_application_id.apply(lambda v: _reported(client, v))
 
         for product, product_resource_id in s.product_resource_ids.items():
             apimanagement.ClientApplicationProductLink(
@@ -74,26 +81,20 @@ class ClientApplication(pulumi.ComponentResource):
                 opts=child,
             )
 
-        if pulumi.runtime.is_dry_run():
-            # listSecrets is a POST action, which the read-only identity that previews pull requests
-            # cannot perform; granting it would also hand every client's secret to pull-request code.
-            # A preview therefore never asks for the secret: the output is None (and still secret).
-            no_secret: str | None = None
-            self.client_secret = pulumi.Output.secret(no_secret)
-        else:
-            secrets = apimanagement.list_client_application_secrets_output(
-                client_application_id=self.application.name,
-                resource_group_name=args.resource_group_name,
-                service_name=args.service_name,
-                opts=pulumi.InvokeOutputOptions(parent=self, depends_on=[self.application]),
-            )
-            self.client_secret = pulumi.Output.secret(secrets.apply(_client_secret))
+        no_secret: str | None = None
+        self.client_secret = pulumi.Output.secret(no_secret)
 
         self.register_outputs({"clientId": self.client_id, "clientSecret": self.client_secret})
 
 
-def _client_secret(result: apimanagement.ListClientApplicationSecretsResult) -> str:
-    entra = result.entra
-    if entra is None or not entra.client_secret:
-        raise ValueError("APIM returned no Entra client secret for the client application")
-    return entra.client_secret
+def _reported(client: str, entra_application_id: str | None) -> str | None:
+    # `entraApplicationId` is read-only, "set by the system when the application is created"
+    # (2024-10-01-preview). Without it the client cannot ask for a token, but failing here would fail
+    # the whole `up` with the client application already made.
+    if not entra_application_id:
+        pulumi.log.warn(
+            f"client application {client!r}: APIM reports no entraApplicationId (no Entra app "
+            "registered yet?); its clientId output is empty until a later `pulumi up` or refresh"
+        )
+        return None
+    return entra_application_id

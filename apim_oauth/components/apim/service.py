@@ -5,6 +5,13 @@ application-based access (reference 1.B.1); it needs the directory role Applicat
 which only a Privileged Role Administrator (or a pipeline identity with
 `RoleManagement.ReadWrite.Directory`) can grant (reference 8.6). Teams whose administrator grants
 the role by hand turn `assign_application_administrator` off.
+
+A new role reaches the identity's tokens only after it has propagated, and the platform caches a
+managed identity's token for around 24 hours without a way to refresh it early (entra-docs,
+managed-identity-best-practice-recommendations.md, "Limitation of using managed identities for
+authorization"): APIM must not fetch its first Graph token before the role is there. So what needs
+the role waits for `role_ready`, a pause after the assignment is created (once: the pause runs on
+create only, and again only for a new assignment).
 """
 
 from __future__ import annotations
@@ -13,11 +20,15 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_azuread as azuread
+import pulumiverse_time
 from pulumi_azure_native import apimanagement, resources
 
 # Directory role *template* ID of Application Administrator (reference 7): the same in every tenant,
 # which is what `DirectoryRoleAssignment.role_id` expects for a built-in role.
 APPLICATION_ADMINISTRATOR_ROLE_ID = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+ROLE_PROPAGATION_PAUSE = "5m"
+"""How long `role_ready` waits after the assignment. How long a directory role assignment takes to
+reach token issuance is not documented: this is a guess, and the one line to change."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,11 @@ class Service(pulumi.ComponentResource):
     """Object ID of the service's system-assigned identity (its service principal in Entra)."""
     role_assignment: azuread.DirectoryRoleAssignment | None
     """Application Administrator for the identity; None when an administrator grants it by hand."""
+    role_ready: pulumi.Resource | None
+    """What must exist before APIM uses the role: the pause after the assignment; None when an
+    administrator grants the role (then before the first `up` that registers client applications)."""
+    service_id: pulumi.Output[str]
+    """ARM resource ID of the service."""
     user_ids: dict[str, pulumi.Output[str]]
     """`ApimUser.user_id` -> ARM resource ID of the APIM user (the form `ClientApplication.owner_id` takes)."""
     service: apimanagement.ApiManagementService
@@ -112,10 +128,12 @@ class Service(pulumi.ComponentResource):
             opts=protected,
         )
         self.service_name = self.service.name
+        self.service_id = self.service.id
         self.gateway_url = self.service.gateway_url
         self.principal_id = self.service.identity.apply(_principal_id)
 
         self.role_assignment = None
+        self.role_ready = None
         if s.assign_application_administrator:
             # Needs Privileged Role Administrator (or RoleManagement.ReadWrite.Directory) from whoever
             # deploys (reference 8.6). Only this assignment waits for the service: it needs the
@@ -125,6 +143,13 @@ class Service(pulumi.ComponentResource):
                 role_id=APPLICATION_ADMINISTRATOR_ROLE_ID,
                 principal_object_id=self.principal_id,
                 opts=child,
+            )
+            self.role_ready = pulumiverse_time.Sleep(
+                f"{name}-role-propagation",
+                create_duration=ROLE_PROPAGATION_PAUSE,
+                # A new assignment (a new identity, after the service is replaced) waits again.
+                triggers={"assignment": self.role_assignment.id},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_assignment]),
             )
 
         self.user_ids = {}
