@@ -1,19 +1,22 @@
 """Which input changes make the provider replace a resource instead of updating it, per resource type.
 
 Sources (read for this table, not guessed):
-- pulumi-azure-native 3.29.0 (the version pinned here), `provider/pkg/gen`: every path parameter of a
-  resource's PUT operation is an input with `WillReplaceOnChanges` (its ARM ID changes with it;
-  `mergePathParamsAsInputs`/`operationInputs`); `properties.go` `forceNew`: a property with
-  `x-ms-mutability` create and read but not update forces a replacement; `replacement.go`
-  `forceNewMap`: `Resources.ResourceGroup: location`. Below: the path parameters of each type's PUT
-  in the Microsoft.ApiManagement and Microsoft.Resources specs.
+- pulumi-azure-native (the SDK pinned here is 3.29.0; provider sources read at the commits the
+  search index holds): each path parameter of a resource's PUT (resource group, service and the
+  resource's own name) is part of its ARM ID and is an input with `WillReplaceOnChanges` (as in the
+  provider's hand-written resources too, `provider/pkg/resources/customresources/
+  custom_servicebus_defaultrule.go`); `provider/pkg/gen/properties.go` `forceNew`: a property with
+  `x-ms-mutability` create and read but not update forces a replacement; `provider/pkg/gen/
+  replacement.go` `forceNewMap`: `Resources.ResourceGroup: location`. Below: the path parameters of
+  each type's PUT, in the SDK's input names (`pulumi_azure_native.apimanagement`, `.resources`).
 - terraform-provider-azuread v3.9.0 (git f0169e0; pulumi-azuread 6.x bridges its v3 line), each
   resource's schema in `internal/services/**/<resource>_resource.go`: the attributes with
   `ForceNew: true`, in the Pulumi SDK's camelCase names.
 
-Open question, one line to change: the APIM service's `location` (ARM guideline RPC-Put-V1-14 makes a
-tracked resource's location create-only; the apimanagement spec's own `x-ms-mutability` was not read
-here). A resource group's `location` is force-new in azure-native's own map.
+The APIM service's `location` is create-only in its spec (azure-rest-api-specs, Microsoft.ApiManagement
+stable/2024-05-01 apimdeployment.json, `ApiManagementServiceResource.location`: `x-ms-mutability`
+read and create), so azure-native marks it force-new; a resource group's `location` is in
+azure-native's own map.
 """
 
 from __future__ import annotations
