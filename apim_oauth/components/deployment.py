@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_azuread as azuread
 
-from apim_oauth.components.apim.api import Api, ApiArgs
+from apim_oauth.components.apim.api import Api, ApiArgs, OpenApiImport
 from apim_oauth.components.apim.apim_managed_product import ApimManagedProduct, ApimManagedProductArgs
 from apim_oauth.components.apim.client_application import ClientApplication, ClientApplicationArgs
 from apim_oauth.components.apim.entra_app_product import EntraAppProduct, EntraAppProductArgs
@@ -170,7 +170,9 @@ class Deployment(pulumi.ComponentResource):
                     display_name=api.display_name,
                     path=api.path,
                     service_url=api.service_url,
-                    openapi_text=api.openapi_text,
+                    openapi=OpenApiImport(api.openapi.import_format, api.openapi.import_value)
+                    if api.openapi
+                    else None,
                     policy_xml=policy_xml,
                     operation_policies=operation_policies,
                     resource_group_name=group,

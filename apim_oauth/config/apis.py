@@ -69,15 +69,25 @@ def _document(value: object, info: ValidationInfo) -> OpenApiDocument:
         raise fail("", f"{value!r} is not UTF-8 text") from None
     except OSError as error:
         raise fail("", f"{value!r} cannot be read ({error.strerror})") from None
+    return openapi_document(text, value, file)
+
+
+def openapi_document(text: str, name: str, file: Path) -> OpenApiDocument:
+    """The checked document `text` (named `name` in errors, read from `file`)."""
     is_json = looks_like_json(text)
     try:
-        document = load_json(text, value) if is_json else load_yaml(text, value)
+        document = load_json(text, name) if is_json else load_yaml(text, name)
     except DocumentError as error:
-        raise fail("", f"{value!r} does not parse as YAML or JSON: {error}") from None
+        if not is_json:
+            raise fail("", f"{name!r} does not parse as YAML or JSON: {error}") from None
+        try:  # a YAML flow mapping also starts with '{'
+            document, is_json = load_yaml(text, name), False
+        except DocumentError:
+            raise fail("", f"{name!r} does not parse as YAML or JSON: {error}") from None
     if not isinstance(document, Mapping) or not (
         {"openapi", "swagger"} & set(cast("Mapping[str, object]", document))
     ):
-        raise fail("", f"{value!r} is not an OpenAPI document (no 'openapi' or 'swagger' key)")
+        raise fail("", f"{name!r} is not an OpenAPI document (no 'openapi' or 'swagger' key)")
     doc = cast("Mapping[str, object]", document)
     operation_ids: list[str] = []
     paths: object = doc.get("paths") or {}
@@ -92,8 +102,10 @@ def _document(value: object, info: ValidationInfo) -> OpenApiDocument:
             )
             if isinstance(op_id, str):
                 if op_id in operation_ids:
-                    raise fail("", f"{value!r} names operationId {op_id!r} twice; APIM would rename one")
+                    raise fail("", f"{name!r} names operationId {op_id!r} twice; APIM would rename one")
                 operation_ids.append(op_id)
+    # APIM imports inline `openapi` (OpenAPI 3, YAML), `openapi+json` (OpenAPI 3, JSON) and
+    # `swagger-json` (Swagger 2.0, JSON only): a YAML Swagger document is sent as JSON.
     swagger = "swagger" in doc
     return OpenApiDocument(
         file=file,

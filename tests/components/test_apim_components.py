@@ -19,7 +19,7 @@ from pulumi.runtime import rpc
 
 import tools.plan.engine
 from apim_oauth.azure.clouds import CLOUDS
-from apim_oauth.components.apim.api import Api, ApiArgs
+from apim_oauth.components.apim.api import Api, ApiArgs, OpenApiImport
 from apim_oauth.components.apim.apim_managed_product import ApimManagedProduct, ApimManagedProductArgs
 from apim_oauth.components.apim.client_application import ClientApplication, ClientApplicationArgs
 from apim_oauth.components.apim.entra_app_product import EntraAppProduct, EntraAppProductArgs
@@ -64,10 +64,6 @@ paths:
       operationId: listOrders
       responses: {'200': {description: ok}}
 """
-SWAGGER_YAML = """swagger: '2.0'
-info: {title: Legacy, version: '1'}
-paths: {}
-"""
 PRODUCT_POLICY_XML = (
     '<policies><inbound><validate-jwt header-name="Authorization" failed-validation-httpcode="401">'
     '<openid-config url="https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration" />'
@@ -97,7 +93,7 @@ def api_args(
     name: str,
     path: str,
     *,
-    openapi_text: str | None = None,
+    openapi: OpenApiImport | None = None,
     resource_group_name: pulumi.Input[str] = "rg",
     service_name: pulumi.Input[str] = "svc",
     policy_xml: str | None = None,
@@ -108,7 +104,7 @@ def api_args(
         display_name=name.title(),
         path=path,
         service_url=f"https://{name}.backend.example",
-        openapi_text=openapi_text,
+        openapi=openapi,
         resource_group_name=resource_group_name,
         service_name=service_name,
         policy_xml=policy_xml,
@@ -253,7 +249,7 @@ def test_an_api_imported_from_openapi_json_is_https_only() -> None:
             api_args(
                 "echo",
                 "echo",
-                openapi_text=OPENAPI_JSON,
+                openapi=OpenApiImport("openapi+json", OPENAPI_JSON),
                 resource_group_name=service.resource_group_name,
                 service_name=service.service_name,
             ),
@@ -268,25 +264,6 @@ def test_an_api_imported_from_openapi_json_is_https_only() -> None:
     # A call outside every open product needs a key: no API takes anonymous calls.
     assert api.inputs["subscriptionRequired"] is True
     assert api.inputs["serviceName"] == "apim-test"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected_format", "expected_value"),
-    [
-        (OPENAPI_YAML, "openapi", OPENAPI_YAML),
-        (
-            SWAGGER_YAML,
-            "swagger-json",
-            json.dumps({"swagger": "2.0", "info": {"title": "Legacy", "version": "1"}, "paths": {}}),
-        ),
-    ],
-)
-def test_import_format_follows_the_document(text: str, expected_format: str, expected_value: str) -> None:
-    plan = run(lambda: Api("a", api_args("a", "a", openapi_text=text)))
-
-    api = only(plan, API)
-    assert api.inputs["format"] == expected_format
-    assert api.inputs["value"] == expected_value
 
 
 def test_a_plain_api_has_no_import_and_https_only() -> None:
@@ -310,7 +287,7 @@ def test_api_and_operation_policies_carry_the_given_xml() -> None:
             api_args(
                 "orders",
                 "orders",
-                openapi_text=OPENAPI_YAML,
+                openapi=OpenApiImport("openapi", OPENAPI_YAML),
                 policy_xml=api_xml,
                 operation_policies={"listOrders": op_xml},
             ),

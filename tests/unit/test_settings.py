@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import runpy
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from apim_oauth.azure.clouds import CLOUDS
+from apim_oauth.config.apis import openapi_document
 from apim_oauth.config.clients import ApimManagedClientSettings, EntraAppClientSettings
 from apim_oauth.config.errors import ConfigError
 from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProductSettings
@@ -493,3 +495,25 @@ def test_application_administrator_is_assigned_by_default_only_where_apim_regist
     assert china.apim.assign_application_administrator is False
     forced = edited(set_in("apim.assignApplicationAdministrator", False))
     assert parse(forced, base_dir=PROJECT_DIR).apim.assign_application_administrator is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_format", "expected_value"),
+    [
+        ("openapi: 3.0.1\npaths: {}\n", "openapi", "openapi: 3.0.1\npaths: {}\n"),
+        ('{"openapi": "3.0.1", "paths": {}}', "openapi+json", '{"openapi": "3.0.1", "paths": {}}'),
+        ("{openapi: 3.0.1, paths: {}}\n", "openapi", "{openapi: 3.0.1, paths: {}}\n"),
+        (
+            "swagger: '2.0'\ninfo: {title: Legacy, version: '1'}\npaths: {}\n",
+            "swagger-json",
+            json.dumps({"swagger": "2.0", "info": {"title": "Legacy", "version": "1"}, "paths": {}}),
+        ),
+    ],
+    ids=["OpenAPI YAML", "OpenAPI JSON", "YAML flow mapping", "Swagger YAML sent as JSON"],
+)
+def test_openapi_import_format_follows_the_document(
+    text: str, expected_format: str, expected_value: str
+) -> None:
+    # APIM imports inline OpenAPI 3 as YAML or JSON, Swagger 2.0 as JSON only.
+    document = openapi_document(text, "api.yaml", PROJECT_DIR / "api.yaml")
+    assert (document.import_format, document.import_value) == (expected_format, expected_value)

@@ -6,12 +6,10 @@ product (or its links) leaves every API in place for the other products that use
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-import yaml
 from pulumi_azure_native import apimanagement
 
 from apim_oauth.config.apis import WILDCARD_METHODS, wildcard_operation_id
@@ -25,6 +23,15 @@ POLICY_FORMAT = apimanagement.PolicyContentFormat.RAWXML
 
 
 @dataclass(frozen=True)
+class OpenApiImport:
+    """An OpenAPI document as ARM imports it inline (`OpenApiDocument.import_format`/`import_value`)."""
+
+    format: str
+    """`openapi` (OpenAPI 3, YAML), `openapi+json` (OpenAPI 3, JSON) or `swagger-json` (Swagger 2.0)."""
+    value: str
+
+
+@dataclass(frozen=True)
 class ApiArgs:
     """What the API is made of and the policies it carries."""
 
@@ -35,7 +42,7 @@ class ApiArgs:
     """URL path of the API under the gateway, without leading or trailing '/'."""
     service_url: str
     """The backend the gateway forwards calls to; it wins over any `servers` of the OpenAPI document."""
-    openapi_text: str | None
+    openapi: OpenApiImport | None
     """The OpenAPI document the API is imported from; None for a plain API, which gets one catch-all
     operation per method (`wildcard_operation_id`)."""
     resource_group_name: pulumi.Input[str]
@@ -45,26 +52,6 @@ class ApiArgs:
     """API-scope policy document, rendered by the parent; None for no API policy."""
     operation_policies: Mapping[str, pulumi.Input[str]] = field(default_factory=dict[str, pulumi.Input[str]])
     """Operation ID -> operation-scope policy document; each ID an operation of the API."""
-
-
-def import_content(text: str) -> tuple[apimanagement.ContentFormat, str]:
-    """The `format` and `value` ARM needs to import the OpenAPI document `text` inline.
-
-    APIM imports inline `openapi` (OpenAPI 3, YAML), `openapi+json` (OpenAPI 3, JSON) and
-    `swagger-json` (Swagger 2.0, JSON only: a YAML Swagger document is sent as JSON).
-    """
-    try:
-        document: object = json.loads(text)
-        is_json = True
-    except ValueError:
-        document = yaml.safe_load(text)
-        is_json = False
-    if isinstance(document, dict) and "swagger" in document:
-        value = text if is_json else json.dumps(document, default=str)
-        return apimanagement.ContentFormat.SWAGGER_JSON, value
-    if is_json:
-        return apimanagement.ContentFormat.OPENAPI_JSON, text
-    return apimanagement.ContentFormat.OPENAPI, text
 
 
 class Api(pulumi.ComponentResource):
@@ -81,9 +68,6 @@ class Api(pulumi.ComponentResource):
         super().__init__("apim-oauth:apim:Api", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        content_format, content = (
-            import_content(s.openapi_text) if s.openapi_text is not None else (None, None)
-        )
         self.api = apimanagement.Api(
             f"{name}-api",
             api_id=s.api_id,
@@ -99,8 +83,8 @@ class Api(pulumi.ComponentResource):
             # products all require keys would take anonymous calls, no policy run. Keyless calls still
             # reach an open product's API (APIM: the product decides).
             subscription_required=True,
-            format=content_format,
-            value=content,
+            format=s.openapi.format if s.openapi else None,
+            value=s.openapi.value if s.openapi else None,
             opts=child,
         )
         self.api_id = self.api.id
@@ -108,7 +92,7 @@ class Api(pulumi.ComponentResource):
 
         # An imported API's operations come from its document; a plain one gets catch-alls.
         wildcards: dict[str, apimanagement.ApiOperation] = {}
-        if s.openapi_text is None:
+        if s.openapi is None:
             for method in WILDCARD_METHODS:
                 operation_id = wildcard_operation_id(method)
                 wildcards[operation_id] = apimanagement.ApiOperation(
