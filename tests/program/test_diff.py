@@ -361,3 +361,16 @@ def test_a_retained_resource_group_is_said_to_stay_in_azure() -> None:
     (change,) = report.changes
     assert (change.action, change.critical) == ("delete", True)
     assert "retainOnDelete: the old one stays in Azure" in render_text(report)
+
+
+def test_every_cloud_resource_type_the_stacks_plan_has_its_force_new_row() -> None:
+    # A type added to the program without its row would show its replacements as updates.
+    from tools.diff.force_new import FORCE_NEW
+
+    planned = {
+        r.type
+        for stack in ("dev", "prod", "china")
+        for r in compute_plan(stack, load_config(STACKS_DIR / f"Pulumi.{stack}.yaml")).resources
+        if r.custom
+    }
+    assert planned - FORCE_NEW.keys() == set()

@@ -26,6 +26,7 @@ _APIM_PARENT = ("resourceGroupName", "serviceName")
 FORCE_NEW: dict[str, frozenset[str]] = {
     # azure-native: path parameters (and create-only properties)
     "azure-native:resources:ResourceGroup": frozenset({"resourceGroupName", "location"}),
+    "azure-native:resources:Deployment": frozenset({"resourceGroupName", "deploymentName"}),
     "azure-native:resources:Resource": frozenset(
         {
             "resourceGroupName",
@@ -70,6 +71,9 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": frozenset(
         {"resourceServicePrincipalObjectId", "servicePrincipalObjectId", "userObjectId"}
     ),
+    # pulumiverse-time, bridged from terraform-provider-time: `internal/provider/resource_time_sleep.go`,
+    # `triggers` has the RequiresReplace plan modifier; the durations update in place.
+    "time:index/sleep:Sleep": frozenset({"triggers"}),
 }
 
 
