@@ -27,7 +27,10 @@ $(VENV)/.dev: pyproject.toml uv.lock
 plan: $(VENV)/.runtime
 	$(BIN)/python -m tools plan --stack $(STACK)
 
-test: lint types unit
+# Lint, types and tests do not depend on one another: side by side (the machine has 2 cores), each
+# one's output printed whole when it ends.
+test: $(VENV)/.dev
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint types unit
 
 # Everything CI runs, slow tests included.
 test-all:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import pytest
+
 from apim_oauth.config.settings import parse
 from bench import critical_path, plan_scaling, stackgen, startup
 from bench.report import Section, Table, Target, render_results
 from tools.plan.engine import run_program
 from tools.plan.program import PROJECT_DIR, compute_plan, project_defaults
+
+pytestmark = pytest.mark.slow  # the benchmarks' own tests: CI runs them, `make test` leaves them out
 
 
 def generated(products: int = 4, clients: int = 12) -> dict[str, object]:

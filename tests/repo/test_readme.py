@@ -589,6 +589,7 @@ def _slug(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
 
 
+@pytest.mark.slow  # plans the dev stack in a new process
 def test_mermaid_diagrams_are_present_and_well_formed(dev_plan: dict[str, Any]) -> None:
     blocks = mermaid_blocks(README_TEXT)
     kinds: list[str] = []
@@ -621,6 +622,7 @@ def test_mermaid_diagrams_are_present_and_well_formed(dev_plan: dict[str, Any]) 
         assert step in sequence, f"the token flow diagram does not show {step!r}"
 
 
+@pytest.mark.slow  # plans the dev stack in a new process
 def test_examples_are_reproducible(dev_plan: dict[str, Any]) -> None:
     expected = sample_files(dev_plan)
     stale = [

@@ -131,6 +131,7 @@ def test_both_workflows_exist() -> None:
     assert DEPLOY in WORKFLOWS
 
 
+@pytest.mark.slow  # runs an external checker
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_matches_githubs_schema(workflow: Path) -> None:
     result = subprocess.run(
@@ -172,6 +173,7 @@ def _zizmor(path: Path) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], findings)
 
 
+@pytest.mark.slow  # runs an external checker
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_zizmor_finds_nothing_of_medium_severity_or_above(workflow: Path) -> None:
     findings = _zizmor(workflow)
@@ -183,6 +185,7 @@ def test_zizmor_finds_nothing_of_medium_severity_or_above(workflow: Path) -> Non
     assert findings == [], "\n".join(summary)
 
 
+@pytest.mark.slow  # runs an external checker
 def test_zizmor_audit_would_catch_a_dangerous_workflow(tmp_path: Path) -> None:
     # Guards the harness itself: an empty finding list must mean "clean", not "not audited".
     bad = tmp_path / ".github" / "workflows" / "bad.yml"
