@@ -152,16 +152,14 @@ class Deployment(pulumi.ComponentResource):
             policy_xml = None
             if api.requirements is not None:
                 policy_xml = self._policy(f"api-{api.name}", api.requirements, backend_audience, allowed, s)
+            # Keyed by the name APIM gives each operation; '.' appears in no API name, so no
+            # operation's key can equal another API's.
+            targets = {api.operation_name(op): op for op in api.operations}
             operation_policies = {
-                op.operation_id: self._policy(
-                    # '.' appears in no API name, so no operation's key can equal another API's.
-                    f"api-{api.name}.{op.operation_id}",
-                    op.requirements,
-                    backend_audience,
-                    allowed,
-                    s,
+                target: self._policy(
+                    f"api-{api.name}.{target}", op.requirements, backend_audience, allowed, s
                 )
-                for op in api.operations
+                for target, op in targets.items()
             }
             apis[api.name] = Api(
                 f"{name}-{api.name}",
@@ -175,6 +173,7 @@ class Deployment(pulumi.ComponentResource):
                     else None,
                     policy_xml=policy_xml,
                     operation_policies=operation_policies,
+                    configured_operation_ids={target: op.operation_id for target, op in targets.items()},
                     resource_group_name=group,
                     service_name=service_name,
                 ),

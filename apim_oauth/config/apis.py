@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Self, cast
 
 from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema, model_validator
 
+from apim_oauth.azure.operations import ImportedOperation, find_operation, imported_operations
 from apim_oauth.config.errors import fail
 from apim_oauth.config.reading import DocumentError, load_json, load_yaml, looks_like_json
 from apim_oauth.config.requirements import REQUIREMENT_KEYS, TokenRequirements
@@ -27,6 +28,15 @@ def wildcard_operation_id(method: str) -> str:
     return f"{method.lower()}-all"
 
 
+# The operations the program itself creates on a plain API, named as it names them.
+_WILDCARDS = tuple(
+    ImportedOperation(
+        name=wildcard_operation_id(m), operation_id=wildcard_operation_id(m), method=m, path="/*"
+    )
+    for m in WILDCARD_METHODS
+)
+
+
 class OpenApiDocument(Model):
     """An OpenAPI (or Swagger 2.0) document, read and checked when the configuration is."""
 
@@ -38,8 +48,13 @@ class OpenApiDocument(Model):
     """The ARM `format` to import it inline: APIM takes OpenAPI 3 as YAML or JSON, Swagger 2.0 as JSON only."""
     import_value: str = Field(repr=False)
     """The ARM `value`: the text as written, or a Swagger 2.0 YAML document as JSON."""
-    operation_ids: tuple[str, ...]
-    """The `operationId` of each operation, in document order."""
+    operations: tuple[ImportedOperation, ...]
+    """The operations APIM creates on import, each with the name APIM gives it, in document order."""
+
+    @property
+    def operation_ids(self) -> tuple[str, ...]:
+        """The `operationId` of each operation that has one, as written."""
+        return tuple(op.operation_id for op in self.operations if op.operation_id is not None)
 
 
 def _document(value: object, info: ValidationInfo) -> OpenApiDocument:
@@ -112,7 +127,7 @@ def openapi_document(text: str, name: str, file: Path) -> OpenApiDocument:
         text=text,
         import_format="swagger-json" if swagger else ("openapi+json" if is_json else "openapi"),
         import_value=json.dumps(doc, default=str) if swagger and not is_json else text,
-        operation_ids=tuple(operation_ids),
+        operations=imported_operations(doc),
     )
 
 
@@ -132,14 +147,9 @@ OpenApiFile = Annotated[
 class OperationSettings(TokenRequirements):
     """Token requirements on one operation of an API."""
 
-    operation_id: Annotated[
-        str,
-        Text(
-            80,
-            r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}",
-            "name an operationId of letters, digits, '-' and '_' (APIM renames others on import)",
-        ),
-    ]
+    operation_id: Annotated[str, Text(300)]
+    """The operation: its `operationId` as the document writes it, or the name APIM gives it on import
+    (`apim_oauth.azure.operations`; `get-foo` for an operation without `operationId`)."""
 
     def check(self) -> None:
         super().check()
@@ -196,14 +206,52 @@ class ApiSettings(Model):
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
-        known = self.operation_ids
+        # An operation policy must target the operation APIM creates, or `up` fails on a missing
+        # operation (or, before, on a name APIM never gave it): resolve every reference here, once.
+        targets: dict[str, int] = {}
         for index, op in enumerate(self.operations):
-            if op.operation_id not in known:
+            at = f"oauth.operations[{index}].operationId"
+            target = self._resolve(op.operation_id, at)
+            if target.name in targets:
                 raise fail(
-                    f"oauth.operations[{index}].operationId",
-                    f"the API has no operation {op.operation_id!r} (operations: {', '.join(known)})",
+                    at,
+                    "names the same operation as {other}",
+                    other=f"oauth.operations[{targets[target.name]}].operationId",
                 )
+            targets[target.name] = index
         return self
+
+    def _resolve(self, reference: str, at: str) -> ImportedOperation:
+        operations = self.openapi.operations if self.openapi is not None else _WILDCARDS
+        target = find_operation(operations, reference)
+        if target is None:
+            known = ", ".join(
+                op.name if op.operation_id in (None, op.name) else f"{op.operation_id} ({op.name})"
+                for op in operations
+            )
+            raise fail(
+                at,
+                f"the API has no operation {reference!r}, by operationId or by the name APIM gives it "
+                f"(operations: {known or 'none'})",
+            )
+        if not target.plain_ascii:
+            raise fail(
+                at, f"{reference!r}: how APIM names an operation from non-ASCII text is not documented"
+            )
+        if target.ambiguous:
+            raise fail(
+                at,
+                f"{reference!r} imports as {target.name!r}, as another operation of the document does: APIM "
+                "then suffixes one of them, and which one is not documented; give them distinct operationIds",
+            )
+        return target
+
+    def operation_name(self, op: OperationSettings) -> str:
+        """The name of the operation `op` targets in APIM (checked when the configuration was read)."""
+        operations = self.openapi.operations if self.openapi is not None else _WILDCARDS
+        target = find_operation(operations, op.operation_id)
+        assert target is not None, "checked by _rules"
+        return target.name
 
     @property
     def openapi_file(self) -> Path | None:
@@ -214,10 +262,9 @@ class ApiSettings(Model):
         return self.openapi.text if self.openapi else None
 
     @property
-    def operation_ids(self) -> tuple[str, ...]:
-        if self.openapi is not None:
-            return self.openapi.operation_ids
-        return tuple(wildcard_operation_id(m) for m in WILDCARD_METHODS)
+    def operation_names(self) -> tuple[str, ...]:
+        """APIM's name for each operation of the API."""
+        return tuple(op.name for op in (self.openapi.operations if self.openapi is not None else _WILDCARDS))
 
     @property
     def requirements(self) -> TokenRequirements | None:

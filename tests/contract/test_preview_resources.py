@@ -21,27 +21,27 @@ import pytest
 
 from tests.contract.schema_check import SCHEMAS, SchemaExcerpt, load
 from tools.plan.model import Plan
-from tools.plan.program import STACKS_DIR, compute_plan, load_config
+from tools.plan.testing import PlanOf
+from tools.stacks import stack_names
 
-STACKS = sorted(
-    p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml")
-)
 EXCERPTS = {
     (e.resource_type.lower(), e.api_version): e
     for e in map(load, sorted(f.name for f in SCHEMAS.glob("*.json")))
 }
 DEPLOYMENT = "azure-native:resources:Deployment"
 GENERIC = "azure-native:resources:Resource"
-
-
-@functools.cache
-def plan_of(stack: str) -> Plan:
-    return compute_plan(stack, load_config(STACKS_DIR / f"Pulumi.{stack}.yaml"))
+LIST_SECRETS = "azure-native:apimanagement:listClientApplicationSecrets"
+# Typed SDK resources flatten `properties` into their inputs; the ARM types of those the program may
+# register at a preview version.
+TYPED = {
+    "apimanagement:ClientApplication": "Microsoft.ApiManagement/service/clientApplications",
+    "apimanagement:ClientApplicationProductLink": "Microsoft.ApiManagement/service/clientApplications/productLinks",
+}
 
 
 @functools.cache
 def sdk_api_version(type_token: str) -> tuple[str, str] | None:
-    """(ARM resource type, API version) of a typed azure-native resource, as its SDK class documents it."""
+    """(SDK module:class, API version) of a typed azure-native resource, as its SDK class documents it."""
     _, module, name = type_token.split(":")
     cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
     # The docstrings sit on the `__init__` overloads, which only the source keeps.
@@ -57,14 +57,6 @@ class Sent:
     resource_type: str
     api_version: str
     body: dict[str, Any]
-
-
-# Typed SDK resources flatten `properties` into their inputs; these are the ARM types of the ones
-# the program may register at a preview version, and their URL path parameters.
-TYPED = {
-    "apimanagement:ClientApplication": "Microsoft.ApiManagement/service/clientApplications",
-    "apimanagement:ClientApplicationProductLink": "Microsoft.ApiManagement/service/clientApplications/productLinks",
-}
 
 
 def preview_requests(plan: Plan) -> Iterator[Sent]:
@@ -85,40 +77,36 @@ def preview_requests(plan: Plan) -> Iterator[Sent]:
                 continue
             excerpt = EXCERPTS.get((TYPED[key].lower(), version))
             path = set(excerpt.path_parameters) if excerpt else set[str]()
-            yield Sent(
-                r.name,
-                TYPED[key],
-                version,
-                {"properties": {k: v for k, v in r.inputs.items() if k not in path}},
-            )
+            properties = {k: v for k, v in r.inputs.items() if k not in path}
+            yield Sent(r.name, TYPED[key], version, {"properties": properties})
 
 
-def _cases() -> list[tuple[str, Sent]]:
-    return [(stack, sent) for stack in STACKS for sent in preview_requests(plan_of(stack))]
+@pytest.mark.parametrize("stack", stack_names())
+def test_each_preview_request_follows_its_published_schema(plan_of: PlanOf, stack: str) -> None:
+    for sent in preview_requests(plan_of(stack=stack)):
+        excerpt: SchemaExcerpt | None = EXCERPTS.get((sent.resource_type.lower(), sent.api_version))
+        assert excerpt is not None, f"{stack}: no schema excerpt for {sent.resource_type}@{sent.api_version}"
+        assert excerpt.problems(sent.body) == [], f"{stack}: {sent.where}"
 
 
-@pytest.mark.parametrize(("stack", "sent"), _cases(), ids=lambda v: v if isinstance(v, str) else v.where)
-def test_each_preview_request_follows_its_published_schema(stack: str, sent: Sent) -> None:
-    excerpt: SchemaExcerpt | None = EXCERPTS.get((sent.resource_type.lower(), sent.api_version))
-    assert excerpt is not None, f"{stack}: no schema excerpt for {sent.resource_type}@{sent.api_version}"
-    assert excerpt.problems(sent.body) == [], f"{stack}: {sent.where}"
-
-
-def test_the_stacks_send_every_preview_type_the_excerpts_cover() -> None:
-    # Each excerpt is used (a test that checks nothing cannot fail), and the apim-managed product is
-    # among what is checked.
-    seen = {(s.resource_type.lower(), s.api_version) for _, s in _cases()}
+def test_the_stacks_send_every_preview_type_the_excerpts_cover(plan_of: PlanOf) -> None:
+    # Each excerpt is used (a test that checks nothing cannot fail).
+    seen = {
+        (s.resource_type.lower(), s.api_version)
+        for stack in stack_names()
+        for s in preview_requests(plan_of(stack=stack))
+    }
     assert seen == set(EXCERPTS)
 
 
-def _products(stack: str) -> list[dict[str, Any]]:
-    return [s.body for s in preview_requests(plan_of(stack)) if s.resource_type.endswith("/products")]
+def _products(plan: Plan) -> list[dict[str, Any]]:
+    return [s.body for s in preview_requests(plan) if s.resource_type.endswith("/products")]
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_an_application_token_product_sends_its_application_block(stack: str) -> None:
+@pytest.mark.parametrize("stack", stack_names())
+def test_an_application_token_product_sends_its_application_block(plan_of: PlanOf, stack: str) -> None:
     # "The application configuration is required for application-token authentication type."
-    for body in _products(stack):
+    for body in _products(plan_of(stack=stack)):
         properties = body["properties"]
         assert "application-token" in properties["authenticationType"]
         entra = properties["application"]["entra"]
@@ -126,25 +114,32 @@ def test_an_application_token_product_sends_its_application_block(stack: str) ->
         assert entra["audience"]
 
 
-def test_the_dev_products_application_block_names_the_app_the_program_registers() -> None:
-    plan = plan_of("dev")
-    (body,) = _products("dev")
-    apps = {
-        r.outputs["clientId"]: r for r in plan.resources if r.type == "azuread:index/application:Application"
-    }
-    app = apps[body["properties"]["application"]["entra"]["applicationId"]]
+def test_the_dev_products_application_block_names_the_app_the_program_registers(plan_of: PlanOf) -> None:
+    plan = plan_of(stack="dev")
+    (body,) = _products(plan)
+    entra = body["properties"]["application"]["entra"]
+    apps = {r.outputs["clientId"]: r for r in plan.of_type("azuread:index/application:Application")}
+    app = apps[entra["applicationId"]]
     assert app.inputs["displayName"] == "APIMProductApplicationinternal"
+    assert [r["value"] for r in app.inputs["appRoles"]] == ["Product.Internal.All"]
     # dev issues v2 tokens, whose `aud` is the client ID (reference 5).
-    assert body["properties"]["application"]["entra"]["audience"] == app.outputs["clientId"]
+    assert entra["audience"] == app.outputs["clientId"]
+    assert plan.outputs["products"]["internal"]["audience"] == entra["audience"]
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_nothing_location_less_is_sent_with_a_location(stack: str) -> None:
-    for sent in preview_requests(plan_of(stack)):
+@pytest.mark.parametrize("stack", stack_names())
+def test_nothing_location_less_is_sent_with_a_location(plan_of: PlanOf, stack: str) -> None:
+    plan = plan_of(stack=stack)
+    for sent in preview_requests(plan):
         assert "location" not in sent.body, sent.where
-    for r in plan_of(stack).resources:
-        if r.type == DEPLOYMENT:
-            assert "location" not in r.inputs  # a resource-group deployment has none either
-        # The provider gives a generic resource the stack's location whatever its type
-        # (docs/azure-contract.md, section 1): the program registers none.
-        assert r.type != GENERIC, r.name
+    for r in plan.of_type(DEPLOYMENT):
+        assert "location" not in r.inputs, r.name  # a resource-group deployment has none either
+    # The provider gives a generic resource the stack's location whatever its type
+    # (docs/azure-contract.md, section 1): the program registers none.
+    assert plan.of_type(GENERIC) == []
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_no_run_lists_an_apim_client_secret(plan_of: PlanOf, stack: str) -> None:
+    # listSecrets is not documented as read-only (docs/azure-contract.md, section 3).
+    assert LIST_SECRETS not in plan_of(stack=stack).invokes

@@ -113,10 +113,14 @@ def test_dev_stack_parses_into_what_the_components_need() -> None:
     assert s.backend.token_version == 2
     assert s.backend.app_role_assignment_required is False
     echo = s.apis[0]
-    assert echo.operation_ids == ("getEcho", "postEcho")
+    assert echo.openapi is not None
+    assert echo.openapi.operation_ids == ("getEcho", "postEcho")
+    # APIM's names for them, the ones operation policies target.
+    assert echo.operation_names == ("getecho", "postecho")
     assert echo.requirements is None
     [post] = echo.operations
     assert (post.operation_id, post.requirements.scopes) == ("postEcho", ("Echo.Write",))
+    assert echo.operation_name(post) == "postecho"
 
 
 def test_app_role_assignment_is_required_by_default_when_the_api_has_roles() -> None:
@@ -431,10 +435,10 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         "also in product 'partners'",
     ),
     (
-        "operationId APIM would rename",
+        "operationId the document does not define, in neither spelling",
         set_in("apis[0].oauth.operations[0].operationId", "post/echo"),
         "apim-oauth:apis[0].oauth.operations[0].operationId",
-        "APIM renames others",
+        "by operationId or by the name APIM gives it (operations: getEcho (getecho), postEcho (postecho))",
     ),
     (
         "provider in another cloud",

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from apim_oauth.azure.operations import normalize
 from tools.check_token.claims import listing, strings
 from tools.check_token.policy import Policy, ValidateAzureAdToken
 
@@ -114,7 +115,11 @@ def request_path(view: StackView, product: str | None, api: str | None, operatio
         )
     scopes: list[Scope] = []
     if api is not None and operation is not None:
-        document = view.operation_policies.get((api, operation))
+        # APIM names an imported operation by its normalised operationId (`postEcho` -> `postecho`,
+        # apim_oauth.azure.operations), the name the plan records: either spelling finds its policy.
+        document = view.operation_policies.get((api, operation)) or view.operation_policies.get(
+            (api, normalize(operation))
+        )
         if document is not None:
             scopes.append(Scope(f"operation {api}/{operation}", document))
     if api is not None and api in view.api_policies:

@@ -51,7 +51,11 @@ class ApiArgs:
     policy_xml: pulumi.Input[str] | None = None
     """API-scope policy document, rendered by the parent; None for no API policy."""
     operation_policies: Mapping[str, pulumi.Input[str]] = field(default_factory=dict[str, pulumi.Input[str]])
-    """Operation ID -> operation-scope policy document; each ID an operation of the API."""
+    """Operation name in APIM -> operation-scope policy document. An imported operation's name is the
+    one APIM gives it on import (`apim_oauth.azure.operations`), not its `operationId` as written."""
+    configured_operation_ids: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Operation name in APIM -> the `operationId` the configuration names it by, where the two differ:
+    earlier versions keyed the policy's logical name by the latter, so it stays answered (an alias)."""
 
 
 class Api(pulumi.ComponentResource):
@@ -120,9 +124,11 @@ class Api(pulumi.ComponentResource):
             )
 
         for operation_id, policy_xml in sorted(args.operation_policies.items()):
-            # An imported operation's ID in APIM is its OpenAPI `operationId` (our reading; APIM only
-            # derives one when the document has none). `api_id=self.api_name` orders this after the
-            # import that creates the operation.
+            configured = args.configured_operation_ids.get(operation_id, operation_id)
+            # ARM matches resource names without regard to case, so `postEcho` (what earlier versions
+            # sent) and `postecho` may be one policy: replaced create-first, the delete of the old one
+            # would remove the new. `api_id=self.api_name` orders this after the import that creates
+            # the operation.
             apimanagement.ApiOperationPolicy(
                 f"{name}-{operation_id}-policy",
                 api_id=self.api_name,
@@ -133,7 +139,12 @@ class Api(pulumi.ComponentResource):
                 format=POLICY_FORMAT,
                 value=policy_xml,
                 opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[wildcards[operation_id]] if operation_id in wildcards else []
+                    parent=self,
+                    depends_on=[wildcards[operation_id]] if operation_id in wildcards else [],
+                    delete_before_replace=True,
+                    aliases=[pulumi.Alias(name=f"{name}-{configured}-policy")]
+                    if configured != operation_id
+                    else [],
                 ),
             )
 
