@@ -21,6 +21,7 @@ from apim_oauth.config.apis import BASE_DIR, ApiSettings
 from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.clients import ApimManagedClientSettings, ClientSettings, EntraAppClientSettings
 from apim_oauth.config.errors import NAMESPACE, ConfigError, from_validation
+from apim_oauth.config.names import check_joined_names
 from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProductSettings, ProductSettings
 from apim_oauth.config.rules import (
     check_apis,
@@ -96,6 +97,7 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     check_backend(stack.backend, stack.tenant_id)
     check_apis(stack.apis, stack.backend)
     check_products(stack)
+    check_joined_names(stack)
     check_policy_layers(stack.apis, stack.products)
     check_product_sharing(stack.products)
     clients = resolve_clients(stack)
