@@ -20,7 +20,7 @@ from apim_oauth.components.apim.apim_managed_product import ApimManagedProduct, 
 from apim_oauth.components.apim.client_application import ClientApplication, ClientApplicationArgs
 from apim_oauth.components.apim.entra_app_product import EntraAppProduct, EntraAppProductArgs
 from apim_oauth.components.apim.service import ApimUser, Service, ServiceArgs
-from apim_oauth.components.entra.backend_api import AppRole, BackendApi, BackendApiArgs, Scope
+from apim_oauth.components.entra.backend_api import AppRole, BackendApi, BackendApiArgs, Owners, Scope
 from apim_oauth.components.entra.client_app import (
     AppRoleGrant,
     ClientApp,
@@ -78,7 +78,8 @@ class Deployment(pulumi.ComponentResource):
         # another tenant would register apps the policies never admit: the invoke is awaited here,
         # so the check fails before any resource is registered.
         deployer = azuread.get_client_config(opts=pulumi.InvokeOptions(parent=self))
-        owners = [_same_tenant(deployer.tenant_id, s.tenant_id, deployer.object_id)]
+        me = _same_tenant(deployer.tenant_id, s.tenant_id, deployer.object_id)
+        owners = Owners(sorted({me.lower(), *s.owners}) if s.owners else [me], listed=bool(s.owners))
 
         backend = BackendApi(f"{name}-backend", _backend_args(s.backend, owners), child)
         backend_audience = _Audience(backend.client_id, backend.app_id_uri)
@@ -336,7 +337,7 @@ class Deployment(pulumi.ComponentResource):
         return xml
 
 
-def _backend_args(b: BackendSettings, owners: pulumi.Input[list[str]]) -> BackendApiArgs:
+def _backend_args(b: BackendSettings, owners: Owners) -> BackendApiArgs:
     return BackendApiArgs(
         display_name=b.display_name,
         identifier_uri=b.identifier_uri,

@@ -36,7 +36,7 @@ from apim_oauth.config.rules import (
 from apim_oauth.config.stack import StackConfig
 from apim_oauth.config.types import STACK_FILE
 
-OBJECT_KEYS = ("apim", "apis", "backend", "products", "clients")
+OBJECT_KEYS = ("apim", "apis", "backend", "products", "clients", "owners")
 """The structured keys: the engine hands them to the program as JSON text."""
 
 
@@ -52,6 +52,8 @@ class Settings:
     backend: BackendSettings
     products: tuple[ProductSettings, ...]
     clients: tuple[ClientSettings, ...]
+    owners: tuple[str, ...] = ()
+    """Object IDs that own every Entra app besides the deploying identity (lowercase)."""
 
     def product(self, name: str) -> ProductSettings:
         return next(p for p in self.products if p.name == name)
@@ -110,6 +112,7 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
         backend=stack.backend,
         products=stack.products,
         clients=clients,
+        owners=stack.owners,
     )
 
 

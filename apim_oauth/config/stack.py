@@ -18,7 +18,7 @@ from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.clients import ClientConfig
 from apim_oauth.config.errors import NAMESPACE, fail
 from apim_oauth.config.products import Product
-from apim_oauth.config.types import GUID, Model, Text, closest, distinct
+from apim_oauth.config.types import GUID, Model, ObjectId, Text, closest, distinct
 
 
 def _cloud(value: object) -> Cloud:
@@ -79,6 +79,10 @@ class StackConfig(Model):
     clients: Annotated[tuple[ClientConfig, ...], distinct("client name", lambda c: c.name, at=".name")] = (
         Field(default=(), alias=_key("clients"))
     )
+    owners: Annotated[tuple[ObjectId, ...], distinct("owner")] = Field(default=(), alias=_key("owners"))
+    """Owners of every Entra app the program registers, besides the identity that deploys: list
+    every identity that runs `pulumi up` (people and pipelines). Listed owners are reconciled on each
+    `up`; unlisted, an app keeps the owner that created it (docs/lifecycle.md)."""
     location: str | None = Field(default=None, alias="azure-native:location")
     """The default Azure region of the azure-native provider (and of `apim-oauth:apim.location`)."""
     azure_native_environment: str | None = Field(default=None, alias="azure-native:environment")

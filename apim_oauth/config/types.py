@@ -199,6 +199,8 @@ Email = Annotated[str, Text(256, EMAIL, "an email address")]
 PermissionValue = Annotated[str, Text(120, PERMISSION_VALUE, PERMISSION_HINT), AfterValidator(_permission)]
 Date = Annotated[date, PlainValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
 Flag = Annotated[bool, Strict()]
+ObjectId = Annotated[str, Text(36, GUID, "an object ID (GUID)"), AfterValidator(str.lower)]
+"""An Entra object ID (a user, group or service principal); Graph compares them case-insensitively."""
 
 Validator = Literal["validate-jwt", "validate-azure-ad-token"]
 Callers = Literal["application", "delegated"]

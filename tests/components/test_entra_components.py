@@ -20,7 +20,7 @@ from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPriva
 
 from apim_oauth.azure.clouds import CLOUDS, TokenVersion
 from apim_oauth.azure.ids import permission_id
-from apim_oauth.components.entra.backend_api import AppRole, BackendApi, BackendApiArgs, Scope
+from apim_oauth.components.entra.backend_api import AppRole, BackendApi, BackendApiArgs, Owners, Scope
 from apim_oauth.components.entra.client_app import (
     AppRoleGrant,
     ClientApp,
@@ -64,14 +64,14 @@ BACKEND = BackendApiArgs(
     app_role_assignment_required=True,
     scopes=(scope("Echo.Read"), scope("Echo.Write", enabled=False)),
     app_roles=(role("Echo.Read.All"), role("Status.Read.All"), role("Echo.Admin", "User", "Application")),
-    owners=[OWNER],
+    owners=Owners([OWNER]),
 )
 PARTNERS = ProductAppArgs(
     product_name="partners",
     display_name="APIMProductApplicationpartners",
     role_value="Product.Partners.All",
     token_version=2,
-    owners=[OWNER],
+    owners=Owners([OWNER]),
 )
 
 
@@ -156,7 +156,7 @@ def deploy(
             )
             app = ClientApp(
                 f"client-{c.name}",
-                ClientAppArgs(f"Client {c.name}", c.secret, grants, delegated, owners=[OWNER]),
+                ClientAppArgs(f"Client {c.name}", c.secret, grants, delegated, owners=Owners([OWNER])),
             )
             built.clients[c.name] = app
             exports[f"{c.name}.clientId"] = app.client_id

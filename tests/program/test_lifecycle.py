@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from apim_oauth.config.errors import ConfigError
+from tools.plan.mocks import DEPLOYER_OBJECT_ID
 from tools.plan.plan_json import plan_json
 from tools.plan.program import STACKS_DIR, load_config
 from tools.plan.testing import PlanOf
@@ -33,3 +37,33 @@ def test_an_existing_resource_group_is_only_referenced(plan_of: PlanOf) -> None:
     assert plan.of_type(RESOURCE_GROUP) == []
     (service,) = plan.of_type("azure-native:apimanagement:ApiManagementService")
     assert service.inputs["resourceGroupName"] == apim["resourceGroupName"]
+
+
+ENTRA_APPS = ("azuread:index/application:Application", "azuread:index/servicePrincipal:ServicePrincipal")
+PERSON = "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f"
+PIPELINE = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+
+
+def test_listed_owners_own_every_entra_app_and_are_reconciled(plan_of: PlanOf) -> None:
+    # A pipeline with Application.ReadWrite.OwnedBy manages only apps it owns: listing it (and the
+    # people who deploy) makes it an owner of apps a person created, and the reverse.
+    plan = plan_of(stack="dev", config={"owners": [PERSON.upper(), PIPELINE]})
+    resources = {r["urn"]: r for r in json.loads(plan_json(plan))["resources"]}
+    apps = [r for r in resources.values() if r["type"] in ENTRA_APPS]
+    assert apps
+    for app in apps:
+        assert sorted(app["inputs"]["owners"]) == sorted({DEPLOYER_OBJECT_ID, PERSON, PIPELINE}), app["name"]
+        assert "owners" not in app["options"]["ignoreChanges"], app["name"]
+
+
+def test_without_listed_owners_an_app_keeps_the_owner_that_created_it(plan_of: PlanOf) -> None:
+    resources = json.loads(plan_json(plan_of(stack="dev")))["resources"]
+    for app in [r for r in resources if r["type"] in ENTRA_APPS]:
+        assert app["inputs"]["owners"] == [DEPLOYER_OBJECT_ID]
+        assert "owners" in app["options"]["ignoreChanges"]
+
+
+def test_an_owner_that_is_no_object_id_is_a_config_error(plan_of: PlanOf) -> None:
+    with pytest.raises(ConfigError) as raised:
+        plan_of(stack="dev", config={"owners": ["alice@contoso.example"]})
+    assert raised.value.path == "apim-oauth:owners[0]"

@@ -27,6 +27,22 @@ OWNERS_FIXED = ("owners",)
 
 
 @dataclass(frozen=True)
+class Owners:
+    """Who owns the Entra apps the program registers (and their service principals)."""
+
+    object_ids: pulumi.Input[Sequence[str]]
+    """Object IDs: the deploying identity, and those the stack lists."""
+    listed: bool = False
+    """True when the stack lists owners (`apim-oauth:owners`): the list is the truth and every `up`
+    reconciles it, so a pipeline with `Application.ReadWrite.OwnedBy` can manage apps a person
+    created, and the reverse. False: the deploying identity, set at creation only (`OWNERS_FIXED`)."""
+
+    @property
+    def ignore_changes(self) -> list[str]:
+        return [] if self.listed else [*OWNERS_FIXED]
+
+
+@dataclass(frozen=True)
 class Scope:
     """A delegated permission (OAuth2 scope) the app exposes."""
 
@@ -68,10 +84,10 @@ class BackendApiArgs:
     """Whether Entra issues tokens only to principals assigned an app role (reference 5)."""
     scopes: tuple[Scope, ...]
     app_roles: tuple[AppRole, ...]
-    owners: pulumi.Input[Sequence[str]]
-    """Object IDs of the app's owners: the deploying identity, so `Application.ReadWrite.OwnedBy` suffices.
+    owners: Owners
+    """The app's owners: the deploying identity at least, so `Application.ReadWrite.OwnedBy` suffices.
 
-    Set when the app is created only; later changes are ignored (see `OWNERS_FIXED`)."""
+    See `Owners` for when later changes apply."""
     permission_key: str = "backend"
     """Stable key the scope and role IDs derive from; changing it changes every ID (revoking all grants)."""
 
@@ -103,7 +119,7 @@ class BackendApi(pulumi.ComponentResource):
             azuread.ApplicationArgs(
                 display_name=args.display_name,
                 sign_in_audience=SIGN_IN_AUDIENCE,
-                owners=args.owners,
+                owners=args.owners.object_ids,
                 api=azuread.ApplicationApiArgs(
                     # Entra's default (null) means v1 tokens whose `aud` is the App ID URI, not the client
                     # ID: the most common cause of 401s under a v2 policy (reference 5, 8.1).
@@ -136,7 +152,9 @@ class BackendApi(pulumi.ComponentResource):
             ),
             # The URI is managed by the ApplicationIdentifierUri below; without this, each `up` would
             # remove it again from the app (the provider's documented pairing rule). Owners: see OWNERS_FIXED.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris", *OWNERS_FIXED]),
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["identifier_uris", *args.owners.ignore_changes]
+            ),
         )
 
         self.app_id_uri, self.service_principal = expose_api(
@@ -169,7 +187,7 @@ def expose_api(
     *,
     identifier_uri: str | None,
     app_role_assignment_required: bool,
-    owners: pulumi.Input[Sequence[str]],
+    owners: Owners,
 ) -> tuple[pulumi.Output[str], azuread.ServicePrincipal]:
     """Give an app that represents an API its App ID URI and service principal; returns the URI as
     set (so users wait for it) and the principal. `identifier_uri` None means `api://{client_id}`."""
@@ -191,8 +209,8 @@ def expose_api(
         azuread.ServicePrincipalArgs(
             client_id=application.client_id,
             app_role_assignment_required=app_role_assignment_required,
-            owners=owners,
+            owners=owners.object_ids,
         ),
-        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=[*OWNERS_FIXED]),
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=owners.ignore_changes),
     )
     return uri.identifier_uri, service_principal

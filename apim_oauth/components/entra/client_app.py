@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_azuread as azuread
 
-from apim_oauth.components.entra.backend_api import OWNERS_FIXED, SIGN_IN_AUDIENCE
+from apim_oauth.components.entra.backend_api import SIGN_IN_AUDIENCE, Owners
 
 
 def grant_key(*parts: str) -> str:
@@ -87,8 +87,8 @@ class ClientAppArgs:
     """Every application permission the client gets, and no other (least privilege); distinct keys."""
     delegated: DelegatedGrant | None
     """Delegated scopes, if the client acts for signed-in users."""
-    owners: pulumi.Input[Sequence[str]]
-    """Object IDs of the app's owners: the deploying identity."""
+    owners: Owners
+    """The app's owners (see `Owners`)."""
 
 
 def secret_start_date(slot: SecretSlot) -> str:
@@ -196,16 +196,16 @@ class ClientApp(pulumi.ComponentResource):
             azuread.ApplicationArgs(
                 display_name=args.display_name,
                 sign_in_audience=SIGN_IN_AUDIENCE,
-                owners=args.owners,
+                owners=args.owners.object_ids,
                 required_resource_accesses=required,
             ),
-            # Owners are set at creation only: see OWNERS_FIXED.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
+            # Owners: see Owners.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=args.owners.ignore_changes),
         )
         self.service_principal = azuread.ServicePrincipal(
             f"{name}-sp",
-            azuread.ServicePrincipalArgs(client_id=self.application.client_id, owners=args.owners),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[*OWNERS_FIXED]),
+            azuread.ServicePrincipalArgs(client_id=self.application.client_id, owners=args.owners.object_ids),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=args.owners.ignore_changes),
         )
 
         # `required_resource_accesses` only asks; these assignments are the admin consent that puts the

@@ -7,7 +7,6 @@ move between the two modes without its callers learning a new pattern.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -15,7 +14,7 @@ import pulumi_azuread as azuread
 
 from apim_oauth.azure.clouds import TokenVersion
 from apim_oauth.azure.ids import permission_id
-from apim_oauth.components.entra.backend_api import OWNERS_FIXED, SIGN_IN_AUDIENCE, expose_api
+from apim_oauth.components.entra.backend_api import SIGN_IN_AUDIENCE, Owners, expose_api
 
 
 @dataclass(frozen=True)
@@ -30,8 +29,8 @@ class ProductAppArgs:
     """The one application role; APIM's own convention is `Product.<Name>.All`."""
     token_version: TokenVersion
     """Access token version; it decides the `aud` the product's policy must expect (reference 5)."""
-    owners: pulumi.Input[Sequence[str]]
-    """Object IDs of the app's owners: the deploying identity."""
+    owners: Owners
+    """The app's owners (see `Owners`)."""
 
 
 class ProductApp(pulumi.ComponentResource):
@@ -57,7 +56,7 @@ class ProductApp(pulumi.ComponentResource):
             azuread.ApplicationArgs(
                 display_name=args.display_name,
                 sign_in_audience=SIGN_IN_AUDIENCE,
-                owners=args.owners,
+                owners=args.owners.object_ids,
                 api=azuread.ApplicationApiArgs(requested_access_token_version=args.token_version),
                 app_roles=[
                     azuread.ApplicationAppRoleArgs(
@@ -74,8 +73,10 @@ class ProductApp(pulumi.ComponentResource):
                     )
                 ],
             ),
-            # URI set by the ApplicationIdentifierUri below (see BackendApi); owners: see OWNERS_FIXED.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifier_uris", *OWNERS_FIXED]),
+            # URI set by the ApplicationIdentifierUri below (see BackendApi); owners: see Owners.
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["identifier_uris", *args.owners.ignore_changes]
+            ),
         )
         self.app_id_uri, self.service_principal = expose_api(
             self,
