@@ -240,3 +240,15 @@ def test_json_file_receives_the_document_and_stdout_stays_empty(
     document = json.loads(target.read_text(encoding="utf-8"))
     assert document["accepted"] is True
     assert document["library"]["version"] == "8.2.0"
+
+
+def test_api_outside_the_product_is_a_bad_argument_and_an_unlisted_operation_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = minted_files(tmp_path, "dev", "billing-daemon", "partners")
+    code, _, err = run(capsys, check_token, "--stack", "dev", "--product", "partners", "--api", "echo", *args)
+    assert code == 2
+    assert "API echo is not in product partners" in err
+    code, out, _ = run(capsys, check_token, "--stack", "dev", "--api", "status", "--operation", "nope", *args)
+    assert code == 0
+    assert "note: operation status/nope has no policy in the plan" in out

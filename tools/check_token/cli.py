@@ -183,8 +183,14 @@ def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, 
         view = stack.load_stack(args.stack)
         path = stack.request_path(view, args.product, args.api, args.operation)
         scopes = [(scope.label, _parse(scope.document, scope.label)) for scope in path]
-        note = stack.apim_managed_note(view, args.product, args.api)
-        notes = [note] if note else []
+        notes = [
+            note
+            for note in (
+                stack.operation_note(view, args.api, args.operation),
+                stack.apim_managed_note(view, args.product, args.api),
+            )
+            if note
+        ]
         if not scopes and not notes:
             notes.append(
                 "no policy on this request's path checks a token: the gateway lets any token through"

@@ -65,6 +65,8 @@ class StackView:
 def load_stack(name: str) -> StackView:
     """Plan stack `name` offline (stacks/Pulumi.NAME.yaml); ConfigError propagates (exit 2)."""
     # Imported here: the plan needs the Pulumi SDKs, which a file-based check never loads.
+    import yaml
+
     from apim_oauth.config.errors import ConfigError
     from tools.plan.program import STACKS_DIR, compute_plan, load_config
 
@@ -72,7 +74,11 @@ def load_stack(name: str) -> StackView:
     try:
         if not stack_file.is_file():
             raise ConfigError(str(stack_file), "no such stack file")
-        plan = compute_plan(name, load_config(stack_file))
+        try:
+            config = load_config(stack_file)
+        except yaml.YAMLError as error:
+            raise ConfigError(str(stack_file), f"is not valid YAML: {str(error).splitlines()[0]}") from None
+        plan = compute_plan(name, config)
     except ConfigError as error:
         raise StackError(f"config error: {error}", config=True) from None
     view = StackView(name, dict(plan.outputs))
@@ -113,6 +119,10 @@ def request_path(view: StackView, product: str | None, api: str | None, operatio
         raise StackError(
             f"--product: stack {view.name} has no product {product!r} (it has {listing(sorted(view.products))})"
         )
+    if product is not None and api is not None and product not in view.api_products.get(api, []):
+        raise StackError(
+            f"API {api} is not in product {product} (it is in {listing(view.api_products.get(api, []))})"
+        )
     scopes: list[Scope] = []
     if api is not None and operation is not None:
         # APIM names an imported operation by its normalised operationId (`postEcho` -> `postecho`,
@@ -127,6 +137,16 @@ def request_path(view: StackView, product: str | None, api: str | None, operatio
     if product is not None and product in view.product_policies:
         scopes.append(Scope(f"product {product}", view.product_policies[product]))
     return scopes
+
+
+def operation_note(view: StackView, api: str | None, operation: str | None) -> str | None:
+    """Operations imported from OpenAPI are not resources of the plan: an unknown one may exist."""
+    if api is None or operation is None or (api, operation) in view.operations:
+        return None
+    return (
+        f"operation {api}/{operation} has no policy in the plan (operations imported from OpenAPI are not "
+        "listed, so it may exist): only the API's and the product's policies were checked"
+    )
 
 
 def apim_managed_note(view: StackView, product: str | None, api: str | None) -> str | None:
