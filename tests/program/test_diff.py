@@ -374,3 +374,53 @@ def test_every_cloud_resource_type_the_stacks_plan_has_its_force_new_row() -> No
         if r.custom
     }
     assert planned - FORCE_NEW.keys() == set()
+
+
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+
+
+def test_a_renamed_app_keeps_its_ids_for_what_names_it() -> None:
+    # The offline engine derives an app's client ID from its name; the engine keeps the state's ID
+    # for an aliased app, so its service principal is not replaced.
+    old_app = _resource(APPLICATION, "old-app", outputs={"clientId": "11111111-1111-5111-8111-111111111111"})
+    old_sp = _resource(SERVICE_PRINCIPAL, "sp", inputs={"clientId": "11111111-1111-5111-8111-111111111111"})
+    new_app = _resource(
+        APPLICATION,
+        "new-app",
+        outputs={"clientId": "22222222-2222-5222-8222-222222222222"},
+        aliases=[old_app["urn"]],
+    )
+    new_sp = _resource(SERVICE_PRINCIPAL, "sp", inputs={"clientId": "22222222-2222-5222-8222-222222222222"})
+
+    report = build("dev", _plan(old_app, old_sp), _plan(new_app, new_sp))
+
+    assert not report.changed
+    assert report.renamed == ((old_app["urn"], new_app["urn"]),)
+
+
+def test_a_plan_written_with_the_mocks_urns_is_read_as_the_engine_names_them() -> None:
+    # Plans written before the offline engine formed URNs as the engine does: the stack's type before
+    # top-level types, and only the parent's last type before a child's.
+    root = "urn:pulumi:dev::apim-oauth::pulumi:pulumi:Stack$apim-oauth:index:Deployment::dev"
+    component = "urn:pulumi:dev::apim-oauth::apim-oauth:index:Deployment$apim-oauth:entra:ClientApp::dev-web"
+    app = "urn:pulumi:dev::apim-oauth::apim-oauth:entra:ClientApp$azuread:index/application:Application::dev-web-app"
+    legacy = [
+        {"urn": root, "type": "apim-oauth:index:Deployment", "name": "dev", "parent": None},
+        {"urn": component, "type": "apim-oauth:entra:ClientApp", "name": "dev-web", "parent": root},
+        {
+            "urn": app,
+            "type": APPLICATION,
+            "name": "dev-web-app",
+            "parent": component,
+            "inputs": {"displayName": "W"},
+        },
+    ]
+    from tools.diff.plans import from_json
+
+    old = from_json({"resources": legacy}, "legacy")
+    new_root = _resource("apim-oauth:index:Deployment", "dev")
+    new_component = _resource("apim-oauth:entra:ClientApp", "dev-web", new_root["urn"])
+    new_app = _resource(APPLICATION, "dev-web-app", new_component["urn"], inputs={"displayName": "W"})
+
+    assert sorted(old.resources) == sorted(r["urn"] for r in (new_root, new_component, new_app))
+    assert not build("dev", old, _plan(new_root, new_component, new_app)).changed

@@ -86,8 +86,45 @@ def _ignored(path: str, ignore_changes: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith((f"{p}.", f"{p}[")) for p in ignore_changes)
 
 
-def _property_changes(old: Resource, new: Resource) -> list[PropertyChange]:
-    before, after = dict(flatten(old.inputs)), dict(flatten(new.inputs))
+def _carried(value: Any, ids: Mapping[str, str]) -> Any:
+    """`value` with each ID the offline engine made up for the new plan replaced by the old one."""
+    if isinstance(value, str):
+        for fresh, kept in ids.items():
+            value = value.replace(fresh, kept)
+        return value
+    if isinstance(value, list):
+        return [_carried(v, ids) for v in cast("list[Any]", value)]
+    if isinstance(value, Mapping):
+        return {k: _carried(v, ids) for k, v in cast("Mapping[str, Any]", value).items()}
+    return value
+
+
+def _kept_ids(old: PlanDocument, new: PlanDocument, matched: Mapping[str, str]) -> dict[str, str]:
+    """New -> old output IDs of resources found under another URN.
+
+    The offline engine derives IDs from a resource's name, so a renamed resource gets new ones in the
+    new plan; the engine keeps the state's (an aliased resource is the same resource), so every input
+    that names it keeps naming the old IDs.
+    """
+    ids: dict[str, str] = {}
+    for new_urn, old_urn in matched.items():
+        if new_urn == old_urn:
+            continue
+        before = dict(flatten(old.resources[old_urn].outputs))
+        for path, value in flatten(new.resources[new_urn].outputs):
+            was = before.get(path)
+            if isinstance(value, str) and isinstance(was, str) and value != was and _looks_like_id(value):
+                ids[value] = was
+    return ids
+
+
+def _looks_like_id(value: str) -> bool:
+    return len(value) >= 16 and " " not in value
+
+
+def _property_changes(old: Resource, new: Resource, ids: Mapping[str, str]) -> list[PropertyChange]:
+    before = dict(flatten(old.inputs))
+    after = {path: _carried(value, ids) for path, value in flatten(new.inputs)}
     changes: list[PropertyChange] = []
     for path in sorted(before.keys() | after.keys()):
         if not path or _ignored(path, new.ignore_changes):
@@ -107,11 +144,12 @@ def _property_changes(old: Resource, new: Resource) -> list[PropertyChange]:
 def _identifiers(resource: Resource) -> set[str]:
     """Output strings of a resource that other resources may name it by (object IDs, client IDs): an
     input naming it holds one of them, alone or inside an ID path such as `/applications/<object ID>`."""
-    return {v for _, v in flatten(resource.outputs) if isinstance(v, str) and len(v) >= 16 and " " not in v}
+    return {v for _, v in flatten(resource.outputs) if isinstance(v, str) and _looks_like_id(v)}
 
 
 def classify(old: PlanDocument, new: PlanDocument) -> ResourceChanges:
     matched = match(old.resources, new.resources)
+    ids = _kept_ids(old, new, matched)
     changes: dict[str, ResourceChange] = {}
     renames: list[tuple[str, str]] = []
     unchanged = 0
@@ -123,7 +161,7 @@ def classify(old: PlanDocument, new: PlanDocument) -> ResourceChanges:
             changes[urn] = _change("create", resource)
             continue
         before = old.resources[old_urn]
-        properties = _property_changes(before, resource) if resource.custom else []
+        properties = _property_changes(before, resource, ids) if resource.custom else []
         renamed = old_urn if old_urn != urn else None
         forcing = [p for p in properties if p.forces_replacement]
         if forcing:

@@ -59,9 +59,52 @@ class PlanDocument:
     """Where it came from, for the report: `git ref main (abc1234)`, `plan file x.json`, ..."""
 
 
+_MOCK_ROOT = "::pulumi:pulumi:Stack$"
+
+
+def _engine_urns(raws: list[dict[str, Any]]) -> dict[str, str]:
+    """Old URN -> the engine's URN, for a plan written before the offline engine formed URNs as the
+    engine does: the SDK's mock monitor qualified a type with its parent's last type only and put
+    the stack's type before top-level ones (`pulumi/runtime/mocks.py`, `make_urn`)."""
+    by_urn = {str(r["urn"]): r for r in raws}
+    renamed: dict[str, str] = {}
+
+    def engine_urn(urn: str) -> str:
+        if urn in renamed:
+            return renamed[urn]
+        raw = by_urn[urn]
+        parent = raw.get("parent")
+        stack, project = urn.split("::")[:2]
+        if parent and parent in by_urn:
+            new = f"{engine_urn(parent)[: engine_urn(parent).rindex('::')]}${raw['type']}::{raw['name']}"
+        else:
+            new = f"{stack}::{project}::{raw['type']}::{raw['name']}"
+        renamed[urn] = new
+        return new
+
+    for urn in by_urn:
+        engine_urn(urn)
+    return renamed
+
+
+def _renamed(raw: dict[str, Any], renamed: Mapping[str, str]) -> dict[str, Any]:
+    parent = raw.get("parent")
+    dependencies = cast("list[str]", raw.get("dependencies") or [])
+    return {
+        **raw,
+        "urn": renamed[str(raw["urn"])],
+        "parent": renamed.get(str(parent), parent) if parent else None,
+        "dependencies": [renamed.get(d, d) for d in dependencies],
+    }
+
+
 def from_json(document: Mapping[str, Any], description: str) -> PlanDocument:
     resources: dict[str, Resource] = {}
-    for raw in cast("list[dict[str, Any]]", document.get("resources") or []):
+    raws = cast("list[dict[str, Any]]", document.get("resources") or [])
+    if any(_MOCK_ROOT in str(r.get("urn", "")) for r in raws):
+        renamed = _engine_urns(raws)
+        raws = [_renamed(r, renamed) for r in raws]
+    for raw in raws:
         options = cast("dict[str, Any]", raw.get("options") or {})
         resource = Resource(
             urn=str(raw["urn"]),
