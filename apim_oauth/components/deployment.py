@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_azuread as azuread
 
+from apim_oauth.azure.naming import grant_key
 from apim_oauth.components.apim.api import Api, ApiArgs, OpenApiImport
 from apim_oauth.components.apim.apim_managed_product import ApimManagedProduct, ApimManagedProductArgs
 from apim_oauth.components.apim.client_application import ClientApplication, ClientApplicationArgs
@@ -28,7 +29,6 @@ from apim_oauth.components.entra.client_app import (
     ClientSecret,
     DelegatedGrant,
     SecretSlot,
-    grant_key,
 )
 from apim_oauth.components.entra.product_app import ProductApp, ProductAppArgs
 from apim_oauth.config.apim import ApimSettings

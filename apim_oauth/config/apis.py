@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Self, cast
 
 from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema, model_validator
 
+from apim_oauth.azure.naming import WILDCARD_METHODS, wildcard_operation_id
 from apim_oauth.azure.operations import ImportedOperation, find_operation, imported_operations
 from apim_oauth.config.errors import fail
 from apim_oauth.config.reading import DocumentError, load_json, load_yaml, looks_like_json
@@ -17,15 +18,6 @@ from apim_oauth.config.types import SLUG, SLUG_HINT, Model, Text, distinct
 
 BASE_DIR = "base-dir"
 """Validation context key: where relative file paths in the configuration start."""
-
-# A plain API (no OpenAPI document) gets one catch-all operation per method: APIM answers 404 to a
-# request that matches no operation.
-WILDCARD_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def wildcard_operation_id(method: str) -> str:
-    """The ID of a plain API's catch-all operation for `method` (e.g. `post-all`)."""
-    return f"{method.lower()}-all"
 
 
 # The operations the program itself creates on a plain API, named as it names them.

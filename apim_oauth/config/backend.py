@@ -9,15 +9,10 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import Field, model_validator
 
 from apim_oauth.azure.clouds import TokenVersion
+from apim_oauth.azure.naming import name_key
 from apim_oauth.config.errors import fail
 from apim_oauth.config.types import Flag, MemberType, Model, PermissionValue, Text, distinct
 from apim_oauth.policies.values import policy_value_problem
-
-
-def name_key(value: str) -> str:
-    """What is left of a permission value in a resource name: lowercase letters and digits, runs of
-    anything else as one '-'. Two values with one key would give two resources one name."""
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
 
 
 class ScopeSettings(Model):

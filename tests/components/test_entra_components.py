@@ -20,6 +20,7 @@ from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPriva
 
 from apim_oauth.azure.clouds import CLOUDS, TokenVersion
 from apim_oauth.azure.ids import permission_id
+from apim_oauth.azure.naming import grant_key
 from apim_oauth.components.entra.backend_api import AppRole, BackendApi, BackendApiArgs, Owners, Scope
 from apim_oauth.components.entra.client_app import (
     AppRoleGrant,
@@ -28,7 +29,6 @@ from apim_oauth.components.entra.client_app import (
     ClientSecret,
     DelegatedGrant,
     SecretSlot,
-    grant_key,
 )
 from apim_oauth.components.entra.product_app import ProductApp, ProductAppArgs
 from tools.plan import engine
@@ -620,12 +620,3 @@ def test_bumping_one_slot_replaces_only_that_password() -> None:
     # The freshly rotated slot becomes the one callers use; the other stays valid meanwhile.
     assert unwrap(after.outputs["billing.secret"]) == unwrap(new[urn].outputs["value"])
     assert built.clients["billing"].secret_end_dates["green"] == "2027-04-30T00:00:00Z"
-
-
-# --- grant keys ---------------------------------------------------------------------------------
-
-
-def test_grant_key_is_a_resource_name_slug() -> None:
-    assert grant_key("backend", "Echo.Read.All") == "backend-echo-read-all"
-    assert grant_key("product", "partners") == "product-partners"
-    assert grant_key("backend", "Weird::Value_1") == "backend-weird-value-1"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import apimanagement
 
-from apim_oauth.config.apis import WILDCARD_METHODS, wildcard_operation_id
+from apim_oauth.azure.naming import WILDCARD_METHODS, wildcard_operation_id
 
 POLICY_ID = "policy"
 """The one policy document each APIM scope holds."""

@@ -8,7 +8,6 @@ which backend or product they belong to.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -19,17 +18,12 @@ import pulumi_azuread as azuread
 from apim_oauth.components.entra.backend_api import SIGN_IN_AUDIENCE, Owners
 
 
-def grant_key(*parts: str) -> str:
-    """A resource-name-safe suffix for a grant, e.g. `grant_key("backend", "Echo.Read.All")`."""
-    return "-".join(s for s in (re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-") for p in parts) if s)
-
-
 @dataclass(frozen=True)
 class AppRoleGrant:
     """An application permission: app role `app_role_id` of the API whose service principal is given."""
 
     key: str
-    """Stable suffix of the assignment's resource name (see `grant_key`); renaming it replaces the grant."""
+    """Stable suffix of the assignment's resource name (`apim_oauth.azure.naming.grant_key`); renaming it replaces the grant."""
     resource_client_id: pulumi.Input[str]
     """Client ID of the API's app (the `resourceAppId` of the permission)."""
     resource_object_id: pulumi.Input[str]
@@ -84,7 +78,8 @@ class ClientAppArgs:
     secret: ClientSecret | None
     """The client's secrets; None for a client without any (it signs in otherwise)."""
     role_grants: tuple[AppRoleGrant, ...]
-    """Every application permission the client gets, and no other (least privilege); distinct keys."""
+    """Every application permission the client gets, and no other (least privilege); distinct keys
+    (the configuration refuses role values that fold to one key)."""
     delegated: DelegatedGrant | None
     """Delegated scopes, if the client acts for signed-in users."""
     owners: Owners
@@ -99,15 +94,6 @@ def secret_start_date(slot: SecretSlot) -> str:
 def secret_end_date(slot: SecretSlot, validity_days: int) -> str:
     """RFC 3339 end of a secret: the slot's rotation date plus the validity, at midnight UTC."""
     return f"{(slot.rotated + dt.timedelta(days=validity_days)).isoformat()}T00:00:00Z"
-
-
-def _check(args: ClientAppArgs) -> None:
-    # Not yet a configuration rule: two app role values that differ only in case or punctuation
-    # make one grant key, and two grants would get one resource name.
-    keys = [grant.key for grant in args.role_grants]
-    for index, key in enumerate(keys):
-        if key in keys[:index]:
-            raise ValueError(f"client {args.display_name!r}: two role grants share the key {key!r}")
 
 
 @dataclass(frozen=True)
@@ -174,7 +160,6 @@ class ClientApp(pulumi.ComponentResource):
     """Slot name -> its password."""
 
     def __init__(self, name: str, args: ClientAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        _check(args)
         super().__init__("apim-oauth:entra:ClientApp", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
