@@ -8,6 +8,7 @@ import argparse
 import functools
 import json
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -34,9 +35,13 @@ def _planned_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tools.mint_token.cli.load_stack", view_of)
 
 
-def run(capsys: pytest.CaptureFixture[str], module: object, *argv: str) -> tuple[int, str, str]:
+class Command(Protocol):
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+
+def run(capsys: pytest.CaptureFixture[str], module: Command, *argv: str) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser()
-    module.add_arguments(parser)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    module.add_arguments(parser)
     args = parser.parse_args(argv)
     code = int(args.run(args))
     captured = capsys.readouterr()

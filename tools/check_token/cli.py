@@ -24,6 +24,7 @@ from tools.check_token.metadata import (
 from tools.check_token.policy import MAX_POLICY_BYTES, Policy, PolicyError
 from tools.check_token.policy_xml import parse_policy
 from tools.check_token.report import Check, Outcome, print_outcome, to_json
+from tools.check_token.stack import StackError
 from tools.check_token.verdict import EvaluationError
 
 EXIT_ACCEPTED, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
@@ -149,14 +150,12 @@ def run(args: argparse.Namespace) -> int:
         return _unusable(str(error))
     except MetadataError as error:
         return _unusable(f"metadata {error}")
+    except StackError as error:
+        if error.config:  # already `config error: <key path>: <what is wrong>`
+            print(error, file=sys.stderr)
+            return EXIT_UNUSABLE
+        return _unusable(str(error))
     except Exception as error:
-        from tools.check_token.stack import StackError
-
-        if isinstance(error, StackError):
-            if error.config:
-                print(error, file=sys.stderr)
-                return EXIT_UNUSABLE
-            return _unusable(str(error))
         # A defect of ours. The contract is one error line and never a traceback; the exception's
         # text is left out because it could quote the token.
         return _unusable(f"internal error ({type(error).__name__}); please report it with the policy")
