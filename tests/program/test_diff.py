@@ -172,6 +172,11 @@ def test_onward_authentication_and_validator_kind_are_said_in_words() -> None:
         w.startswith("onward authentication: the gateway now calls the backend") and "api://backend" in w
         for w in words
     )
+    narrowed = aad.replace(
+        "</audiences>",
+        "</audiences><backend-application-ids><application-id>b</application-id></backend-application-ids>",
+    )
+    assert compare(aad, narrowed) == ["backend applications added: b"]
 
 
 def _cli(*args: str, cwd: Path = STACKS_DIR.parent) -> subprocess.CompletedProcess[str]:

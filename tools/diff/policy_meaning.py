@@ -51,6 +51,7 @@ class Validator:
     metadata: tuple[str, ...]
     """openid-config URLs (validate-jwt) or the tenant (validate-azure-ad-token)."""
     client_application_ids: tuple[str, ...]
+    backend_application_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def _validator(element: ET.Element) -> Validator:
         failed_status=element.get("failed-validation-httpcode", "401"),
         metadata=metadata,
         client_application_ids=_texts(element, "client-application-ids", "application-id") or (),
+        backend_application_ids=_texts(element, "backend-application-ids", "application-id") or (),
     )
 
 
@@ -184,6 +186,7 @@ def _validator_words(old: Validator, new: Validator) -> list[str]:
     if old.metadata != new.metadata:
         words.append(f"signing keys from: {', '.join(old.metadata)} -> {', '.join(new.metadata)}")
     words += _set_words("client applications", old.client_application_ids, new.client_application_ids)
+    words += _set_words("backend applications", old.backend_application_ids, new.backend_application_ids)
     return words
 
 
