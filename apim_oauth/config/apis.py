@@ -13,7 +13,7 @@ from apim_oauth.azure.naming import WILDCARD_METHODS, wildcard_operation_id
 from apim_oauth.azure.operations import ImportedOperation, find_operation, imported_operations
 from apim_oauth.config.errors import fail
 from apim_oauth.config.reading import DocumentError, load_json, load_yaml, looks_like_json
-from apim_oauth.config.requirements import REQUIREMENT_KEYS, TokenRequirements
+from apim_oauth.config.requirements import TokenRequirements
 from apim_oauth.config.types import SLUG, SLUG_HINT, Model, Text, distinct
 
 BASE_DIR = "base-dir"
@@ -162,17 +162,14 @@ class ApiOAuth(TokenRequirements):
         # An API-scope policy only when the API itself requires something; `oauth` may hold
         # operation policies alone.
         if not self.roles and not self.scopes:
-            for key in REQUIREMENT_KEYS:
-                if key in self.model_fields_set or _python_name(key) in self.model_fields_set:
+            for name, field in TokenRequirements.model_fields.items():
+                if name in self.model_fields_set:
                     raise fail(
-                        key, "applies with roles or scopes at this level; set it on the operations instead"
+                        field.alias or name,
+                        "applies with roles or scopes at this level; set it on the operations instead",
                     )
             return
         super().check()
-
-
-def _python_name(key: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
 
 
 class ApiSettings(Model):

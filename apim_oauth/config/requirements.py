@@ -9,16 +9,6 @@ from pydantic import Field, model_validator
 from apim_oauth.config.errors import fail
 from apim_oauth.config.types import Between, Callers, Match, Model, PermissionValue, Validator, distinct
 
-REQUIREMENT_KEYS = (
-    "validator",
-    "callers",
-    "roles",
-    "rolesMatch",
-    "scopes",
-    "scopesMatch",
-    "clockSkewSeconds",
-)
-
 Roles = Annotated[tuple[PermissionValue, ...], Field(min_length=1), distinct("role")]
 Scopes = Annotated[tuple[PermissionValue, ...], Field(min_length=1), distinct("scope")]
 
@@ -65,3 +55,7 @@ class TokenRequirements(Model):
             scopes_match=self.scopes_match,
             clock_skew_seconds=self.clock_skew_seconds,
         )
+
+
+REQUIREMENT_KEYS = tuple(field.alias or name for name, field in TokenRequirements.model_fields.items())
+"""The keys of token requirements as the stack file spells them."""
