@@ -289,6 +289,12 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         "applies to entra-app mode only",
     ),
     (
+        "API-level keys without roles or scopes",
+        set_in("apis[0].oauth.clockSkewSeconds", 30),
+        "apim-oauth:apis[0].oauth.clockSkewSeconds",
+        "applies with roles or scopes at this level",
+    ),
+    (
         "yes is not a boolean",
         set_in("apim.protect", "yes"),
         "apim-oauth:apim.protect",
