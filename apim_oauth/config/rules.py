@@ -133,28 +133,31 @@ def check_product_sharing(products: Sequence[ProductSettings]) -> None:
     # demands the token), and so is an apim-managed product that takes no subscription key. For the
     # same reason a token-only call to an API in both an entra-app and an apim-managed product runs
     # in the entra-app one, whose policy expects another audience.
-    open_owner: dict[str, str] = {}
-    entra_owner: dict[str, str] = {}
-    managed_owner: dict[str, str] = {}
+    # API name -> (product name, key path of the API in that product)
+    open_owner: dict[str, tuple[str, str]] = {}
+    entra_owner: dict[str, tuple[str, str]] = {}
+    managed_owner: dict[str, tuple[str, str]] = {}
     for index, product in enumerate(products):
         for api_index, api in enumerate(product.apis):
             where = key(f"products[{index}].apis[{api_index}]")
             if product.open and api in open_owner:
+                name, other = open_owner[api]
                 raise ConfigError(
                     where,
-                    f"API {api!r} is already in product {open_owner[api]!r}: APIM puts an API in only one product "
+                    f"API {api!r} is already in product {name!r} ({other}): APIM puts an API in only one product "
                     "that needs no subscription key (entra-app products, and apim-managed ones without subscriptionKey)",
                 )
-            other = managed_owner.get(api) if product.mode == "entra-app" else entra_owner.get(api)
-            if other is not None:
+            clash = managed_owner.get(api) if product.mode == "entra-app" else entra_owner.get(api)
+            if clash is not None:
+                name, other = clash
                 raise ConfigError(
                     where,
-                    f"API {api!r} is also in product {other!r}: a token-only call would run in the entra-app product, "
-                    "whose policy expects tokens for another app; give the apim-managed product its own APIs",
+                    f"API {api!r} is also in product {name!r} ({other}): a token-only call would run in the entra-app "
+                    "product, whose policy expects tokens for another app; give the apim-managed product its own APIs",
                 )
             if product.open:
-                open_owner[api] = product.name
-            (entra_owner if product.mode == "entra-app" else managed_owner)[api] = product.name
+                open_owner[api] = (product.name, where)
+            (entra_owner if product.mode == "entra-app" else managed_owner)[api] = (product.name, where)
 
 
 def resolve_clients(stack: StackConfig) -> tuple[ClientSettings, ...]:

@@ -426,7 +426,7 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         "API in two open products",
         set_in("products[1].apis", ["echo", "status"]),
         "apim-oauth:products[1].apis[1]",
-        "already in product 'partners'",
+        "already in product 'partners' (apim-oauth:products[0].apis[0])",
     ),
     (
         "own keys on an entra-app product",
@@ -438,7 +438,7 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         "API shared by entra-app and apim-managed",
         set_in("products[2].apis", ["status"]),
         "apim-oauth:products[2].apis[0]",
-        "also in product 'partners'",
+        "also in product 'partners' (apim-oauth:products[0].apis[0])",
     ),
     (
         "operationId the document does not define, in neither spelling",
