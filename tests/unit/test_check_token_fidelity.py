@@ -514,6 +514,24 @@ CASES = [
         served=lambda: organizations_metadata(),
         warning="multi-tenant openid-config",
     ),
+    Case(
+        "validate-azure-ad-token, expired 100 s ago",
+        lambda: sign(app_claims(exp=NOW - 100)),
+        False,
+        "TokenExpired",
+        "no clock-skew attribute: 0 s applied; TokenValidationParameters.DefaultClockSkew (300 s) would accept",
+        policy=lambda: azure_without_clients(),
+        question="azure-ad-token-clock-skew",
+    ),
+    Case(
+        "validate-azure-ad-token, a v1 token",
+        lambda: sign(app_claims(1)),
+        True,
+        None,
+        "AadIssuerValidator.cs GetTokenIssuerVersion: a v1 issuer is checked against the v1 metadata's",
+        policy=lambda: azure_without_clients(),
+        question="azure-ad-token-issuer",
+    ),
     # --- token location: validate-jwt-policy.md, require-scheme ---
     Case(
         "Bearer without require-scheme",
