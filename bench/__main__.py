@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import critical_path, fresh_clone, plan_scaling, startup, token_throughput
+from bench import critical_path, fresh_clone, plan_measure, plan_scaling, startup, token_throughput
 from bench.report import RESULTS_FILE, Section, render_results
 
 
@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = False
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         workdir = Path(scratch)
-        largest = plan_scaling.plan_file(workdir, *plan_scaling.SIZES[-1])
+        largest = plan_measure.plan_file(workdir, *plan_scaling.SIZES[-1])
         benchmarks: list[tuple[str, Callable[[], Section]]] = [
             ("1. Plan scaling", lambda: plan_scaling.run(repeats=args.repeats, workdir=workdir)),
             ("2. Deploy critical path", lambda: critical_path.run(largest if largest.is_file() else None)),

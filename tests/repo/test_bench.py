@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from apim_oauth.config.settings import parse
-from bench import critical_path, plan_scaling, stackgen, startup
+from bench import critical_path, plan_worker, stackgen, startup
 from bench.report import Section, Table, Target, render_results
 from tools.plan.engine import run_program
 from tools.plan.program import PROJECT_DIR, compute_plan, project_defaults
@@ -33,9 +33,9 @@ def test_generated_stacks_pass_settings_with_both_modes_and_unmixed_clients() ->
 def test_floor_registers_the_programs_custom_resources_bare_with_their_aliases() -> None:
     config = generated()
     plan = compute_plan("smoke", config)
-    specs = [plan_scaling.resource_spec(r) for r in plan.resources]
+    specs = [plan_worker.resource_spec(r) for r in plan.resources]
     floor = run_program(
-        plan_scaling.floor_program(specs),
+        plan_worker.floor_program(specs),
         config=config,
         tenant_id=stackgen.TENANT_ID,
         cloud=parse(config, base_dir=PROJECT_DIR).cloud,
@@ -56,9 +56,9 @@ def test_floor_with_the_tree_registers_the_programs_urns() -> None:
     config = generated()
     plan = compute_plan("smoke", config)
     # Children before parents: the floor must still build the tree.
-    specs = [plan_scaling.resource_spec(r) for r in reversed(plan.resources)]
+    specs = [plan_worker.resource_spec(r) for r in reversed(plan.resources)]
     floor = run_program(
-        plan_scaling.floor_program(specs, tree=True),
+        plan_worker.floor_program(specs, tree=True),
         config=config,
         tenant_id=stackgen.TENANT_ID,
         cloud=parse(config, base_dir=PROJECT_DIR).cloud,
