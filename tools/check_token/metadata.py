@@ -60,8 +60,6 @@ class SigningKey:
     key_id: str | None
     jwk: PyJWK
     """The parsed key; `jwk.key` is the `cryptography` key object (bytes for a symmetric key)."""
-    declared_algorithm: str | None
-    """The JWK's own `alg`, when it states one."""
     source: str
     """Where it came from: a JWKS URL, or `issuer-signing-keys` for a key in the policy."""
     inline: bool
@@ -90,7 +88,6 @@ def signing_key_from_jwk(data: Mapping[str, object], source: str, *, inline: boo
     if not inline and data.get("kty") not in ("RSA", "EC"):
         return None  # GetSigningKeys resolves RSA and EC keys only: an `oct` key is never used
     kid = data.get("kid")
-    alg = data.get("alg")
     # PyJWK refuses a JWK whose `alg` does not fit its key; the library ignores `alg` (JsonWebKeyConverter.cs
     # copies only the key id), so the key is read without it.
     material = {name: value for name, value in data.items() if name != "alg"}
@@ -101,7 +98,6 @@ def signing_key_from_jwk(data: Mapping[str, object], source: str, *, inline: boo
     return SigningKey(
         key_id=kid if isinstance(kid, str) and kid else None,
         jwk=jwk,
-        declared_algorithm=alg if isinstance(alg, str) else None,
         source=source,
         inline=inline,
         certificate_thumbprint=_thumbprint(data) if not inline else None,
