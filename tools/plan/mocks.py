@@ -63,6 +63,20 @@ class OfflineMocks(pulumi.runtime.Mocks):
             }
             # The SDK wants a list of failures here, not None (reference 2: mock gotchas).
             return config, []
+        if args.token == "azuread:index/getServicePrincipal:getServicePrincipal":
+            # A service principal that already exists in the tenant (Microsoft Graph's, say): its
+            # object ID and the IDs of the scopes a program asks for, fabricated from the client ID.
+            call_args = cast("dict[str, Any]", args.args)  # pyright: ignore[reportUnknownMemberType]
+            client_id = str(call_args.get("clientId", ""))
+            scopes = ("openid", "profile", "email", "offline_access", "User.Read")
+            return {
+                "clientId": client_id,
+                "objectId": stable_guid("existing-sp", client_id),
+                "oauth2PermissionScopeIds": {
+                    s: stable_guid("existing-sp-scope", client_id, s) for s in scopes
+                },
+                "appRoleIds": {},
+            }, []
         raise NotImplementedError(f"the offline engine does not answer the invoke {args.token}")
 
 
