@@ -124,6 +124,7 @@ class Deployment(pulumi.ComponentResource):
             ]
             delegated = (
                 DelegatedGrant(
+                    key="",
                     resource_client_id=backend.client_id,
                     resource_object_id=backend.service_principal_object_id,
                     scopes=c.scopes,
@@ -138,7 +139,7 @@ class Deployment(pulumi.ComponentResource):
                     display_name=c.display_name,
                     secret=_client_secret(c),
                     role_grants=tuple(grants),
-                    delegated=delegated,
+                    delegated=(delegated,) if delegated is not None else (),
                     owners=owners,
                 ),
                 child,

@@ -150,9 +150,9 @@ def deploy(
                     ),
                 )
             delegated = (
-                DelegatedGrant(b.client_id, b.service_principal_object_id, c.scopes, b.scope_ids)
+                (DelegatedGrant("", b.client_id, b.service_principal_object_id, c.scopes, b.scope_ids),)
                 if c.scopes
-                else None
+                else ()
             )
             app = ClientApp(
                 f"client-{c.name}",

@@ -56,6 +56,26 @@ class ApiArgs:
     configured_operation_ids: Mapping[str, str] = field(default_factory=dict[str, str])
     """Operation name in APIM -> the `operationId` the configuration names it by, where the two differ:
     earlier versions keyed the policy's logical name by the latter, so it stays answered (an alias)."""
+    authorization_servers: tuple[pulumi.Input[str], ...] = ()
+    """Names of the APIM authorization servers the developer portal's test console may use for this
+    API (the server's output, so the API waits for it); none: the API names no server."""
+
+
+def _authentication_settings(
+    servers: tuple[pulumi.Input[str], ...],
+) -> apimanagement.AuthenticationSettingsContractArgs | None:
+    """The API's OAuth 2.0 settings in the form the developer portal reads: the array
+    `oAuth2AuthenticationSettings` (its console ignores the single legacy `oAuth2`; Azure/api-management-
+    developer-portal `consoleUtils.tsx` getAuthServers). No per-API `scope`: the server's default scope
+    applies (a scope here would replace the server's list). None sends nothing, as before."""
+    if not servers:
+        return None
+    return apimanagement.AuthenticationSettingsContractArgs(
+        o_auth2_authentication_settings=[
+            apimanagement.OAuth2AuthenticationSettingsContractArgs(authorization_server_id=server)
+            for server in servers
+        ]
+    )
 
 
 class Api(pulumi.ComponentResource):
@@ -89,6 +109,7 @@ class Api(pulumi.ComponentResource):
             subscription_required=True,
             format=s.openapi.format if s.openapi else None,
             value=s.openapi.value if s.openapi else None,
+            authentication_settings=_authentication_settings(args.authorization_servers),
             opts=child,
         )
         self.api_id = self.api.id

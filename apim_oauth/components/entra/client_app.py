@@ -1,8 +1,13 @@
-"""A client app that calls the APIs: its permissions, the admin consent for them, its secrets.
+"""A client app that calls the APIs: its permissions, the admin consent for them, its secrets, and
+how it signs users in (its platform and redirect URIs).
 
 Reference 1.A.2 as one component. The resources it may call are wired in by the parent as grants
 (an app role on an API's service principal, or delegated scopes), so this module knows nothing of
-which backend or product they belong to.
+which backend or product they belong to. Platforms are the `azuread.Application` blocks `web`,
+`single_page_application` and `public_client` (hashicorp/terraform-provider-azuread
+`docs/resources/application.md`); the redirect URIs inline on the app, not a separate
+`ApplicationRedirectUris` (that resource is for `azuread_application_registration`), since none of
+them needs the app's own ID.
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ from typing import Any, Literal
 import pulumi
 import pulumi_azuread as azuread
 
+from apim_oauth.azure.clouds import TokenVersion
+from apim_oauth.azure.redirect_uris import Platform
 from apim_oauth.components.entra.backend_api import SIGN_IN_AUDIENCE, Owners
+
+# Users of any organization's tenant (entra-docs `howto-convert-app-to-be-multi-tenant.md`).
+MULTITENANT_SIGN_IN_AUDIENCE = "AzureADMultipleOrgs"
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,9 @@ class AppRoleGrant:
 class DelegatedGrant:
     """Delegated permissions on one API, consented for all users of the tenant."""
 
+    key: str
+    """Suffix of the consent grant's resource name; "" (the backend's grant) keeps the name
+    `<client>-delegated` it always had. Distinct per client."""
     resource_client_id: pulumi.Input[str]
     """Client ID of the API's app."""
     resource_object_id: pulumi.Input[str]
@@ -44,6 +57,19 @@ class DelegatedGrant:
     """Scope values granted."""
     scope_ids: Mapping[str, str]
     """Scope value -> GUID, as the API's app defines them (at least the granted ones)."""
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """How the app signs users in: one Entra platform and its redirect URIs (all checked by config)."""
+
+    platform: Platform
+    """`web` (a server redeems the code with the secret), `spa` (the browser redeems it with PKCE,
+    cross-origin) or `public` (a device app; also a fallback public client)."""
+    redirect_uris: tuple[str, ...]
+    """Exactly as the app (or the developer portal) sends them: Entra compares case-sensitively."""
+    implicit_id_tokens: bool = False
+    """web only: ID tokens from the authorize endpoint (implicit/hybrid flow); off unless needed."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +106,19 @@ class ClientAppArgs:
     role_grants: tuple[AppRoleGrant, ...]
     """Every application permission the client gets, and no other (least privilege); distinct keys
     (the configuration refuses role values that fold to one key)."""
-    delegated: DelegatedGrant | None
-    """Delegated scopes, if the client acts for signed-in users."""
+    delegated: tuple[DelegatedGrant, ...]
+    """Delegated scopes per API, if the client acts for signed-in users; distinct keys."""
     owners: Owners
     """The app's owners (see `Owners`)."""
+    sign_in: SignIn | None = None
+    """How the client signs users in; None for a daemon (client credentials only)."""
+    token_version: TokenVersion | None = None
+    """`api.requestedAccessTokenVersion` of the client app: the APIM how-to sets the backend's version on
+    the client app too (azure-docs `api-management-howto-oauth2.md`); None leaves it unset."""
+    id_token_claims: tuple[str, ...] = ()
+    """Optional claims Entra adds to the ID tokens it issues to this app (e.g. `email`)."""
+    multitenant: bool = False
+    """Let users of other tenants sign in (`AzureADMultipleOrgs`)."""
 
 
 def secret_start_date(slot: SecretSlot) -> str:
@@ -113,10 +148,37 @@ def _requested(args: ClientAppArgs) -> tuple[list[pulumi.Input[str]], list[_Perm
     """Each permission the client asks for: its resource app's client ID (an input), and its kind and GUID."""
     app_ids: list[pulumi.Input[str]] = [g.resource_client_id for g in args.role_grants]
     permissions = [_Permission("Role", g.app_role_id) for g in args.role_grants]
-    if (d := args.delegated) is not None:
+    for d in args.delegated:
         app_ids += [d.resource_client_id] * len(d.scopes)
         permissions += [_Permission("Scope", d.scope_ids[scope]) for scope in d.scopes]
     return app_ids, permissions
+
+
+def _platform_args(sign_in: SignIn | None) -> dict[str, Any]:
+    """The `azuread.Application` arguments of the client's platform; none for a daemon."""
+    if sign_in is None:
+        return {}
+    uris = list(sign_in.redirect_uris)
+    if sign_in.platform == "web":
+        return {
+            "web": azuread.ApplicationWebArgs(
+                redirect_uris=uris,
+                # Access tokens never from the authorize endpoint; ID tokens only when asked for
+                # (entra-docs reference-error-codes.md: AADSTS700054 when an app needs them and they are off).
+                implicit_grant=azuread.ApplicationWebImplicitGrantArgs(
+                    access_token_issuance_enabled=False,
+                    id_token_issuance_enabled=sign_in.implicit_id_tokens,
+                ),
+            )
+        }
+    if sign_in.platform == "spa":
+        return {"single_page_application": azuread.ApplicationSinglePageApplicationArgs(redirect_uris=uris)}
+    # A public client without a redirect URI (device code) is public only as a fallback client
+    # (entra-docs reference-app-manifest.md, isFallbackPublicClient).
+    return {
+        "public_client": azuread.ApplicationPublicClientArgs(redirect_uris=uris),
+        "fallback_public_client_enabled": True,
+    }
 
 
 def _required_resource_accesses(
@@ -155,7 +217,8 @@ class ClientApp(pulumi.ComponentResource):
     service_principal: azuread.ServicePrincipal
     role_assignments: dict[str, azuread.AppRoleAssignment]
     """Grant key -> the admin consent of that application permission."""
-    delegated_grant: azuread.ServicePrincipalDelegatedPermissionGrant | None
+    delegated_grants: dict[str, azuread.ServicePrincipalDelegatedPermissionGrant]
+    """Grant key -> the admin consent of those delegated scopes."""
     passwords: dict[str, azuread.ApplicationPassword]
     """Slot name -> its password."""
 
@@ -176,13 +239,21 @@ class ClientApp(pulumi.ComponentResource):
             pulumi.Output.all(*app_ids).apply(accesses) if app_ids else []
         )
 
+        extra: dict[str, Any] = _platform_args(args.sign_in)
+        if args.token_version is not None:
+            extra["api"] = azuread.ApplicationApiArgs(requested_access_token_version=args.token_version)
+        if args.id_token_claims:
+            extra["optional_claims"] = azuread.ApplicationOptionalClaimsArgs(
+                id_tokens=[azuread.ApplicationOptionalClaimsIdTokenArgs(name=c) for c in args.id_token_claims]
+            )
         self.application = azuread.Application(
             f"{name}-app",
             azuread.ApplicationArgs(
                 display_name=args.display_name,
-                sign_in_audience=SIGN_IN_AUDIENCE,
+                sign_in_audience=MULTITENANT_SIGN_IN_AUDIENCE if args.multitenant else SIGN_IN_AUDIENCE,
                 owners=args.owners.object_ids,
                 required_resource_accesses=required,
+                **extra,
             ),
             # Owners: see Owners.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=args.owners.ignore_changes),
@@ -207,11 +278,10 @@ class ClientApp(pulumi.ComponentResource):
             )
             for g in args.role_grants
         }
-        self.delegated_grant = None
-        if (d := args.delegated) is not None:
-            # No user_object_id: consent for all users of the tenant, as "Grant admin consent" does.
-            self.delegated_grant = azuread.ServicePrincipalDelegatedPermissionGrant(
-                f"{name}-delegated",
+        # No user_object_id: consent for all users of the tenant, as "Grant admin consent" does.
+        self.delegated_grants = {
+            d.key: azuread.ServicePrincipalDelegatedPermissionGrant(
+                f"{name}-delegated-{d.key}" if d.key else f"{name}-delegated",
                 azuread.ServicePrincipalDelegatedPermissionGrantArgs(
                     service_principal_object_id=self.service_principal.object_id,
                     resource_service_principal_object_id=d.resource_object_id,
@@ -219,6 +289,8 @@ class ClientApp(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            for d in args.delegated
+        }
 
         self.passwords = {}
         self.secret_end_dates = {}
