@@ -97,6 +97,10 @@ def product_config(index: int) -> dict[str, Any]:
     return product
 
 
+USERS_GROUP = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
+"""Object ID of the group of users assigned to the generated backend."""
+
+
 def client_config(index: int, products: int) -> dict[str, Any]:
     first = index % products
     second = (first + 2) % products
@@ -154,6 +158,9 @@ def generate(products: int, clients: int, *, name: str = "bench") -> dict[str, A
                     "description": "Lets a daemon read all data without a signed-in user.",
                 }
             ],
+            # Some clients act for signed-in users and the backend requires assignment: a group of
+            # users is assigned (default access), as the settings demand (AADSTS50105 otherwise).
+            "assignments": [{"principals": [USERS_GROUP]}],
         },
         f"{NAMESPACE}:products": [product_config(i) for i in range(products)],
         f"{NAMESPACE}:clients": [client_config(j, products) for j in range(clients)],

@@ -26,14 +26,12 @@ from apim_oauth.components.entra.client_app import (
     AppRoleGrant,
     ClientApp,
     ClientAppArgs,
-    ClientSecret,
     DelegatedGrant,
-    SecretSlot,
 )
 from apim_oauth.components.entra.product_app import ProductApp, ProductAppArgs
+from apim_oauth.components.user_access import UserAccess, UserAccessArgs, client_secret, sign_in
 from apim_oauth.config.apim import ApimSettings
 from apim_oauth.config.backend import BackendSettings
-from apim_oauth.config.clients import EntraAppClientSettings
 from apim_oauth.config.products import EntraAppProductSettings
 from apim_oauth.config.requirements import TokenRequirements
 from apim_oauth.config.rules import api_clients
@@ -67,6 +65,7 @@ class Deployment(pulumi.ComponentResource):
     products: dict[str, pulumi.Output[dict[str, Any]]]
     clients: dict[str, dict[str, Any]]
     policies: dict[str, pulumi.Output[str]]
+    developer_portal: dict[str, Any] | None
 
     def __init__(self, name: str, args: DeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("apim-oauth:index:Deployment", name, None, opts)
@@ -137,16 +136,19 @@ class Deployment(pulumi.ComponentResource):
                 f"{name}-{c.name}",
                 ClientAppArgs(
                     display_name=c.display_name,
-                    secret=_client_secret(c),
+                    secret=client_secret(c.secret),
                     role_grants=tuple(grants),
                     delegated=(delegated,) if delegated is not None else (),
                     owners=owners,
+                    sign_in=sign_in(c.sign_in),
+                    token_version=s.backend.token_version if c.sign_in else None,
                 ),
                 child,
             )
 
         service = Service(f"{name}-apim", _service_args(s.apim), child)
         group, service_name = service.resource_group_name, service.service_name
+        access = UserAccess(f"{name}-users", UserAccessArgs(s, backend, owners, group, service_name), child)
 
         apis: dict[str, Api] = {}
         for api in s.apis:
@@ -178,9 +180,12 @@ class Deployment(pulumi.ComponentResource):
                     configured_operation_ids={target: op.operation_id for target, op in targets.items()},
                     resource_group_name=group,
                     service_name=service_name,
+                    authorization_servers=access.server_ids(api.name),
                 ),
                 child,
             )
+        # The portal publishes what the APIs then name (their test consoles' servers).
+        self.developer_portal = access.publish(list(apis.values()))
 
         product_resource_ids: dict[str, pulumi.Output[str]] = {}
         self.products = {}
@@ -299,6 +304,7 @@ class Deployment(pulumi.ComponentResource):
                 "products": self.products,
                 "clients": self.clients,
                 "policies": self.policies,
+                "developerPortal": self.developer_portal,
             }
         )
 
@@ -368,11 +374,6 @@ def _backend_args(b: BackendSettings, owners: Owners) -> BackendApiArgs:
         ),
         owners=owners,
     )
-
-
-def _client_secret(c: EntraAppClientSettings) -> ClientSecret | None:
-    slots = tuple(SecretSlot(slot.name, slot.rotated) for slot in c.secret.slots) if c.secret else ()
-    return ClientSecret(c.secret.validity_days, slots) if c.secret else None
 
 
 def _service_args(a: ApimSettings) -> ServiceArgs:

@@ -14,6 +14,7 @@ from apim_oauth.azure.operations import ImportedOperation, find_operation, impor
 from apim_oauth.config.errors import fail
 from apim_oauth.config.reading import DocumentError, load_json, load_yaml, looks_like_json
 from apim_oauth.config.requirements import TokenRequirements
+from apim_oauth.config.test_console import TestConsole
 from apim_oauth.config.types import SLUG, SLUG_HINT, Model, Text, distinct
 
 BASE_DIR = "base-dir"
@@ -192,6 +193,8 @@ class ApiSettings(Model):
     """The API's OpenAPI document (its operations); unset for a plain API with catch-all operations."""
     oauth: ApiOAuth | None = None
     """Token requirements at API scope (audience: the backend app) and per operation."""
+    test_console: TestConsole | None = None
+    """OAuth 2.0 in the developer portal's test console for this API (an APIM authorization server)."""
 
     @model_validator(mode="after")
     def _rules(self) -> Self:

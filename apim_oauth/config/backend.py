@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from apim_oauth.azure.clouds import TokenVersion
 from apim_oauth.azure.naming import name_key
+from apim_oauth.config.assignments import Assignment
 from apim_oauth.config.errors import fail
 from apim_oauth.config.types import Flag, MemberType, Model, PermissionValue, Text, distinct
 from apim_oauth.policies.values import policy_value_problem
@@ -58,6 +59,8 @@ class BackendSettings(Model):
     app_roles: Annotated[
         tuple[AppRoleSettings, ...], distinct("app role value", lambda r: r.value, at=".value")
     ] = ()
+    assignments: tuple[Assignment, ...] = ()
+    """Users and groups assigned to the backend (who may sign in when assignment is required)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from apim_oauth.config.errors import fail
 from apim_oauth.config.requirements import Roles, Scopes
+from apim_oauth.config.sign_in import ClientSignIn
 from apim_oauth.config.types import SLUG, SLUG_HINT, Between, Date, Model, Name, Text, distinct
 
 
@@ -75,6 +76,8 @@ class ClientConfig(Model):
     """entra-app: the client's secrets and their rotation."""
     owner: Name | None = None
     """apim-managed: the APIM user that owns the client; defaults to its products' owner."""
+    sign_in: ClientSignIn | None = None
+    """entra-app: how the client signs users in (platform, redirect URIs); unset for a daemon."""
 
 
 class EntraAppClientSettings(Model):
@@ -88,6 +91,8 @@ class EntraAppClientSettings(Model):
     scopes: tuple[str, ...] = ()
     """Backend scopes granted as delegated permissions (admin consent given)."""
     secret: SecretSettings | None = None
+    sign_in: ClientSignIn | None = None
+    """How the client signs users in; None for a daemon (client credentials only)."""
 
     @property
     def mode(self) -> Literal["entra-app"]:

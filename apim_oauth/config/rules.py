@@ -188,6 +188,11 @@ def _client(where: str, c: ClientConfig, stack: StackConfig) -> ClientSettings:
                     f"{where}.{name}",
                     "applies to clients of entra-app products only: APIM manages apim-managed clients",
                 )
+        if c.sign_in is not None:
+            raise ConfigError(
+                f"{where}.signIn",
+                "applies to clients of entra-app products only: APIM registers apim-managed clients",
+            )
         owners = {p.owner for p in managed}
         if c.owner is not None:
             all_owners = {p.owner for p in stack.products if isinstance(p, ApimManagedProductSettings)}
@@ -232,6 +237,7 @@ def _client(where: str, c: ClientConfig, stack: StackConfig) -> ClientSettings:
         roles=c.roles,
         scopes=c.scopes,
         secret=c.secret,
+        sign_in=c.sign_in,
     )
 
 

@@ -35,8 +35,14 @@ from apim_oauth.config.rules import (
 )
 from apim_oauth.config.stack import StackConfig
 from apim_oauth.config.types import STACK_FILE
+from apim_oauth.config.user_access import (
+    DeveloperPortalSettings,
+    check_assignments,
+    check_client_sign_in,
+    resolve_developer_portal,
+)
 
-OBJECT_KEYS = ("apim", "apis", "backend", "products", "clients", "owners")
+OBJECT_KEYS = ("apim", "apis", "backend", "products", "clients", "owners", "developerPortal")
 """The structured keys: the engine hands them to the program as JSON text."""
 
 
@@ -54,6 +60,8 @@ class Settings:
     clients: tuple[ClientSettings, ...]
     owners: tuple[str, ...] = ()
     """Object IDs that own every Entra app besides the deploying identity (lowercase)."""
+    developer_portal: DeveloperPortalSettings
+    """The developer portal as the Entra apps see it (host), its test consoles and Entra sign-in."""
 
     def product(self, name: str) -> ProductSettings:
         return next(p for p in self.products if p.name == name)
@@ -104,6 +112,9 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     check_product_sharing(stack.products)
     clients = resolve_clients(stack)
     check_azure_ad_token_clients(stack.products, stack.apis, clients)
+    check_client_sign_in(stack)
+    portal = resolve_developer_portal(stack)
+    check_assignments(stack, portal)
     return Settings(
         cloud=stack.cloud,
         tenant_id=stack.tenant_id.lower(),
@@ -113,6 +124,7 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
         products=stack.products,
         clients=clients,
         owners=stack.owners,
+        developer_portal=portal,
     )
 
 

@@ -16,6 +16,7 @@ from apim_oauth.config.apim import ApimSettings
 from apim_oauth.config.apis import ApiSettings
 from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.clients import ClientConfig
+from apim_oauth.config.developer_portal import DeveloperPortal
 from apim_oauth.config.errors import NAMESPACE, fail
 from apim_oauth.config.products import Product
 from apim_oauth.config.types import GUID, Model, ObjectId, Text, closest, distinct
@@ -83,6 +84,8 @@ class StackConfig(Model):
     """Owners of every Entra app the program registers, besides the identity that deploys: list
     every identity that runs `pulumi up` (people and pipelines). Listed owners are reconciled on each
     `up`; unlisted, an app keeps the owner that created it (docs/lifecycle.md)."""
+    developer_portal: DeveloperPortal | None = Field(default=None, alias=_key("developerPortal"))
+    """The developer portal: its custom host, and developer sign-in with Entra ID."""
     location: str | None = Field(default=None, alias="azure-native:location")
     """The default Azure region of the azure-native provider (and of `apim-oauth:apim.location`)."""
     azure_native_environment: str | None = Field(default=None, alias="azure-native:environment")

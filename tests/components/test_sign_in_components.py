@@ -82,7 +82,8 @@ def test_redirect_uris_go_under_their_platform_exactly(platform: Platform, uris:
     app = only(client(SignIn(platform, uris)).of_type(APPLICATION)).inputs
     assert app[PLATFORM_BLOCKS[platform]]["redirectUris"] == list(uris)
     for other in set(PLATFORM_BLOCKS.values()) - {PLATFORM_BLOCKS[platform]}:
-        assert not (app.get(other) or {}).get("redirectUris"), f"{platform} URIs also under {other}"
+        block: dict[str, Any] = app.get(other) or {}
+        assert not block.get("redirectUris"), f"{platform} URIs also under {other}"
     assert app.get("fallbackPublicClientEnabled", False) is (platform == "public")
 
 

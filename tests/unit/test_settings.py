@@ -101,8 +101,8 @@ def test_dev_stack_parses_into_what_the_components_need() -> None:
     assert (portal.requirements.callers, portal.requirements.scopes) == ("delegated", ("Echo.Read",))
     assert isinstance(internal, ApimManagedProductSettings)
     assert (internal.owner, internal.subscription_key) == ("tools-owner", True)
-    billing, web, ops = s.clients
-    assert [c.name for c in s.clients] == ["billing-daemon", "web-portal", "ops-console"]
+    billing, web, ops, _spa = s.clients
+    assert [c.name for c in s.clients] == ["billing-daemon", "web-portal", "ops-console", "echo-spa"]
     assert isinstance(billing, EntraAppClientSettings)
     assert billing.secret is not None
     assert billing.secret.active.rotated == dt.date(2026, 11, 1)
@@ -111,7 +111,9 @@ def test_dev_stack_parses_into_what_the_components_need() -> None:
     assert isinstance(ops, ApimManagedClientSettings)
     assert ops.owner == "tools-owner"
     assert s.backend.token_version == 2
-    assert s.backend.app_role_assignment_required is False
+    assert s.backend.app_role_assignment_required is True
+    [assigned] = s.backend.assignments
+    assert (assigned.role, assigned.principals) == ("Echo.User", ("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",))
     echo = s.apis[0]
     assert echo.openapi is not None
     assert echo.openapi.operation_ids == ("getEcho", "postEcho")

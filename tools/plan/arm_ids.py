@@ -50,6 +50,11 @@ _ARM_PATHS: dict[str, tuple[str, str]] = {
         "deploymentName",
         "providers/Microsoft.Resources/deployments/{name}",
     ),
+    "azure-native:apimanagement:AuthorizationServer": ("authsid", _APIM + "/authorizationServers/{name}"),
+    "azure-native:apimanagement:IdentityProvider": (
+        "identityProviderName",
+        _APIM + "/identityProviders/{name}",
+    ),
     "azure-native:resources:Resource": (
         "resourceName",
         "providers/{resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{name}",
