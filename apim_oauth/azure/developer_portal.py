@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
+
+from apim_oauth.azure.product_template import TEMPLATE_SCHEMA
 
 ConsoleGrant = Literal["authorizationCode", "authorizationCodeWithPkce"]
 """The grant a test console uses, as APIM's `grantTypes` spells it.
@@ -75,3 +77,37 @@ def revision_name(baked_in: Mapping[str, object]) -> str:
     one stack's successive configurations apart."""
     canonical = json.dumps(baked_in, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return "apim-oauth-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+PORTAL_REVISION_TYPE = "Microsoft.ApiManagement/service/portalRevisions"
+PORTAL_REVISION_API_VERSION = "2024-05-01"
+"""The stable version whose contract is azure-rest-api-specs `apimportalrevisions.json`."""
+PORTAL_REVISION_DESCRIPTION = (
+    "Published by apim-oauth: developer-portal sign-in or test console settings changed."
+)
+
+
+def portal_revision_template(service_name: str, revision: str) -> dict[str, Any]:
+    """An ARM template whose one resource is a current portal revision: PUT with `isCurrent` "creates a
+    new developer portal's revision by running the portal's publishing" (apimportalrevisions.json,
+    PortalRevision_CreateOrUpdate). No `location`: a revision has none (why a template and not the
+    generic resource: docs/azure-contract.md, section 1)."""
+    return {
+        "$schema": TEMPLATE_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "resources": [
+            {
+                "type": PORTAL_REVISION_TYPE,
+                "apiVersion": PORTAL_REVISION_API_VERSION,
+                "name": f"{service_name}/{revision}",
+                "properties": {"description": PORTAL_REVISION_DESCRIPTION, "isCurrent": True},
+            }
+        ],
+    }
+
+
+def portal_deployment_name(service_name: str) -> str:
+    """The template deployment's name in the resource group: one per service. The `.` keeps it apart
+    from every product deployment (`apim-oauth-<product>-<digest>`: product names have no `.`)."""
+    digest = hashlib.sha256(service_name.encode()).hexdigest()[:8]
+    return f"apim-oauth.developer-portal-{digest}"

@@ -9,7 +9,7 @@ configuration (service name, cloud, custom portal host): the app never waits for
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -17,6 +17,7 @@ import pulumi
 from apim_oauth.azure.clouds import TokenVersion
 from apim_oauth.azure.developer_portal import ConsoleGrant
 from apim_oauth.components.apim.authorization_server import AuthorizationServer, AuthorizationServerArgs
+from apim_oauth.components.entra.backend_api import Owners
 from apim_oauth.components.entra.client_app import (
     ClientApp,
     ClientAppArgs,
@@ -59,7 +60,7 @@ class TestConsoleArgs:
     """The console app's secrets for the code grant (APIM keeps the active one); None for PKCE."""
     authorization_endpoint: str
     token_endpoint: str
-    owners: pulumi.Input[Sequence[str]]
+    owners: Owners
     resource_group_name: pulumi.Input[str]
     service_name: pulumi.Input[str]
 

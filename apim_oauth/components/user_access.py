@@ -22,7 +22,7 @@ from apim_oauth.azure.developer_portal import (
 )
 from apim_oauth.azure.naming import grant_key
 from apim_oauth.components.apim.developer_portal import DeveloperPortal, DeveloperPortalArgs, PortalSignInArgs
-from apim_oauth.components.entra.backend_api import BackendApi
+from apim_oauth.components.entra.backend_api import BackendApi, Owners
 from apim_oauth.components.entra.client_app import (
     ClientApp,
     ClientAppArgs,
@@ -74,7 +74,7 @@ class UserAccessArgs:
     """The validated stack configuration."""
     backend: BackendApi
     """The backend app the users' tokens are for."""
-    owners: pulumi.Input[Sequence[str]]
+    owners: Owners
     resource_group_name: pulumi.Input[str]
     service_name: pulumi.Input[str]
 

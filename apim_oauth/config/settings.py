@@ -58,10 +58,10 @@ class Settings:
     backend: BackendSettings
     products: tuple[ProductSettings, ...]
     clients: tuple[ClientSettings, ...]
-    owners: tuple[str, ...] = ()
-    """Object IDs that own every Entra app besides the deploying identity (lowercase)."""
     developer_portal: DeveloperPortalSettings
     """The developer portal as the Entra apps see it (host), its test consoles and Entra sign-in."""
+    owners: tuple[str, ...] = ()
+    """Object IDs that own every Entra app besides the deploying identity (lowercase)."""
 
     def product(self, name: str) -> ProductSettings:
         return next(p for p in self.products if p.name == name)

@@ -28,7 +28,7 @@ TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 OTHER_TENANT = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
 SERVER = "azure-native:apimanagement:AuthorizationServer"
 IDENTITY_PROVIDER = "azure-native:apimanagement:IdentityProvider"
-GENERIC = "azure-native:resources:Resource"
+DEPLOYMENT = "azure-native:resources:Deployment"
 ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
 GROUP = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
 USER = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
@@ -134,17 +134,18 @@ def test_identity_provider_is_aad_with_msal_2_and_the_tenants() -> None:
     assert is_secret(provider.inputs["clientSecret"])
 
 
-def test_revision_publishes_after_the_provider_is_current_and_is_never_deleted() -> None:
+def test_revision_is_a_template_deployment_made_current_after_the_provider() -> None:
     plan = portal(SIGN_IN)
-    revision = only(plan.of_type(GENERIC))
+    deployment = only(plan.of_type(DEPLOYMENT))
     provider = only(plan.of_type(IDENTITY_PROVIDER))
-    assert revision.inputs["resourceType"] == "portalRevisions"
-    assert revision.inputs["resourceProviderNamespace"] == "Microsoft.ApiManagement"
-    assert revision.inputs["parentResourcePath"] == "service/apim-oauth-dev"
-    assert revision.inputs["apiVersion"] == "2024-05-01"
-    assert revision.inputs["properties"]["isCurrent"] is True
-    assert provider.urn in revision.dependencies
-    assert revision.inputs["resourceName"] == plan.outputs["revision"]
+    assert deployment.inputs["properties"]["mode"] == "Incremental"
+    [revision] = deployment.inputs["properties"]["template"]["resources"]
+    assert revision["type"] == "Microsoft.ApiManagement/service/portalRevisions"
+    assert revision["apiVersion"] == "2024-05-01"
+    assert revision["name"] == f"apim-oauth-dev/{plan.outputs['revision']}"
+    assert revision["properties"]["isCurrent"] is True
+    assert "location" not in revision, "a portal revision has no location"
+    assert provider.urn in deployment.dependencies
 
 
 def test_revision_name_follows_what_is_baked_in() -> None:
@@ -166,7 +167,7 @@ def test_revision_name_follows_what_is_baked_in() -> None:
 
 def test_nothing_to_publish_publishes_nothing() -> None:
     plan = portal(None)
-    assert plan.of_type(GENERIC) == []
+    assert plan.of_type(DEPLOYMENT) == []
     assert plan.of_type(IDENTITY_PROVIDER) == []
 
 

@@ -15,6 +15,7 @@ from apim_oauth.azure.redirect_uris import Platform
 
 # Imported as a module: pytest would try to collect classes named Test* as test classes.
 from apim_oauth.components import test_console
+from apim_oauth.components.entra.backend_api import Owners
 from apim_oauth.components.entra.client_app import (
     ClientApp,
     ClientAppArgs,
@@ -58,7 +59,7 @@ def client(sign_in: SignIn | None, **extra: Any) -> Plan:
                 secret=SECRET if sign_in is None or sign_in.platform == "web" else None,
                 role_grants=(),
                 delegated=(DelegatedGrant("", "backend-client", "backend-sp", ("Echo.Read",), SCOPE_IDS),),
-                owners=[OWNER],
+                owners=Owners([OWNER]),
                 sign_in=sign_in,
                 **extra,
             ),
@@ -136,7 +137,7 @@ def test_each_delegated_grant_is_its_own_admin_consent() -> None:
                         {"openid": "o", "email": "e"},
                     ),
                 ),
-                owners=[OWNER],
+                owners=Owners([OWNER]),
                 sign_in=SignIn("spa", ("https://a.contoso.example/",)),
             ),
         )
@@ -181,7 +182,7 @@ def console(grant: Any) -> Plan:
                 secret=SECRET if grant == "authorizationCode" else None,
                 authorization_endpoint=cloud.authorize_endpoint(TENANT),
                 token_endpoint=cloud.token_endpoint(TENANT),
-                owners=[OWNER],
+                owners=Owners([OWNER]),
                 resource_group_name="rg",
                 service_name="apim-oauth-dev",
             ),

@@ -101,7 +101,7 @@ def test_an_operation_scope_changed_is_an_update_said_as_the_scope_a_caller_need
             "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
         ),
         ("update", "azure-native:apimanagement:AuthorizationServer"),
-        ("replace", "azure-native:resources:Resource"),
+        ("update", "azure-native:resources:Deployment"),
     }
     (policy,) = report.policies
     assert policy.words == ("requires scp with any of Echo.Read (was scp with any of Echo.Write)",)

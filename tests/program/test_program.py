@@ -263,7 +263,12 @@ def test_apim_managed_access_waits_for_the_identity_role_to_propagate(plan_of: P
     assert role.inputs["roleId"] == "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
     assert role.inputs["principalObjectId"] == service.outputs["identity"]["principalId"]
     assert role.urn in pause.dependencies
-    [managed_product] = custom(plan, "azure-native:resources:Deployment")
+    [managed_product] = [
+        d
+        for d in custom(plan, "azure-native:resources:Deployment")
+        if d.inputs["properties"]["template"]["resources"][0]["type"]
+        == "Microsoft.ApiManagement/service/products"
+    ]
     (resource,) = managed_product.inputs["properties"]["template"]["resources"]
     assert resource["properties"]["authenticationType"] == ["application-token", "subscription-key"]
     assert pause.urn in managed_product.dependencies

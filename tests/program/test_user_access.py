@@ -20,7 +20,8 @@ SERVICE = "azure-native:apimanagement:ApiManagementService"
 SERVER = "azure-native:apimanagement:AuthorizationServer"
 IDENTITY_PROVIDER = "azure-native:apimanagement:IdentityProvider"
 API = "azure-native:apimanagement:Api"
-GENERIC = "azure-native:resources:Resource"
+DEPLOYMENT = "azure-native:resources:Deployment"
+REVISION_TYPE = "Microsoft.ApiManagement/service/portalRevisions"
 TENANT = "3f2a1c4e-8b7d-4e6f-9a1b-2c3d4e5f6a7b"
 GROUP = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
 DEV_PORTAL = "https://apim-oauth-dev.developer.azure-api.net"
@@ -29,6 +30,17 @@ MICROSOFT_GRAPH = "00000003-0000-0000-c000-000000000000"
 
 def app(plan: StackPlan, display_name: str) -> dict[str, Any]:
     return plan.one(APPLICATION, displayName=display_name).inputs
+
+
+def portal_revision(plan: StackPlan) -> RecordedResource:
+    """The template deployment that publishes the developer portal."""
+    found = [
+        d
+        for d in plan.of_type(DEPLOYMENT)
+        if any(r["type"] == REVISION_TYPE for r in d.inputs["properties"]["template"]["resources"])
+    ]
+    assert len(found) == 1, f"{len(found)} portal revision deployments"
+    return found[0]
 
 
 def waits_on(plan: StackPlan, resource: RecordedResource) -> set[str]:
@@ -246,7 +258,7 @@ def test_no_entra_app_waits_on_the_apim_service(plan_of: PlanOf) -> None:
 
 def test_the_portal_is_published_after_what_it_bakes_in(plan_of: PlanOf) -> None:
     plan = plan_of("dev")
-    revision = plan.one(GENERIC, resourceType="portalRevisions")
+    revision = portal_revision(plan)
     deps = waits_on(plan, revision)
     for resource in (
         plan.one(IDENTITY_PROVIDER, type="aad"),
@@ -254,13 +266,17 @@ def test_the_portal_is_published_after_what_it_bakes_in(plan_of: PlanOf) -> None
         plan.one(API, apiId="echo"),
     ):
         assert resource.urn in deps
-    assert revision.inputs["properties"]["isCurrent"] is True
-    assert revision.inputs["apiVersion"] == "2024-05-01"
+    [resource] = revision.inputs["properties"]["template"]["resources"]
+    assert resource["type"] == REVISION_TYPE
+    assert resource["properties"]["isCurrent"] is True
+    assert resource["apiVersion"] == "2024-05-01"
+    assert resource["name"].startswith("apim-oauth-dev/")
 
 
 def test_an_unchanged_stack_publishes_under_the_same_name_and_a_change_under_another(plan_of: PlanOf) -> None:
     def name(plan: StackPlan) -> str:
-        return plan.one(GENERIC, resourceType="portalRevisions").inputs["resourceName"]
+        [resource] = portal_revision(plan).inputs["properties"]["template"]["resources"]
+        return str(resource["name"])
 
     dev = name(plan_of("dev"))
     assert dev == name(plan_of("dev", config={"tenantId": TENANT}))

@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import apimanagement, resources
 
-from apim_oauth.azure.developer_portal import AAD_CLIENT_LIBRARY, revision_name
+from apim_oauth.azure.developer_portal import (
+    AAD_CLIENT_LIBRARY,
+    portal_deployment_name,
+    portal_revision_template,
+    revision_name,
+)
 
-# azure-native 3.29 has no typed PortalRevision (no `portalRevisions` in the SDK): the generic resource
-# at the stable API version whose contract is `apimportalrevisions.json` (azure-rest-api-specs,
-# stable/2024-05-01).
-PORTAL_REVISION_API_VERSION = "2024-05-01"
+# azure-native 3.29 has no typed PortalRevision (no `portalRevisions` in the SDK): the revision goes in
+# an ARM template (`apim_oauth.azure.developer_portal.portal_revision_template`).
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class DeveloperPortal(pulumi.ComponentResource):
     """The `aad` identity provider and the portal revision that publishes it."""
 
     identity_provider: apimanagement.IdentityProvider | None
-    revision: resources.Resource | None
+    revision: resources.Deployment | None
     revision_name: pulumi.Output[str] | None
     """The published revision's name: a hash of what the portal bakes in."""
 
@@ -104,29 +107,23 @@ class DeveloperPortal(pulumi.ComponentResource):
         if baked:
             # Client IDs are outputs: the name is known once the apps exist, and stays the same after.
             self.revision_name = pulumi.Output.from_input(baked).apply(revision_name)
-            self.revision = resources.Resource(
+            service_name = pulumi.Output.from_input(args.service_name)
+            # A template deployment, not the generic resource (which the provider would send with a
+            # location: docs/azure-contract.md, section 1). A new name is a new template, so the
+            # deployment runs and the portal publishes; an unchanged one sends nothing. Deleting the
+            # deployment deletes its record only: published revisions stay (the API cannot delete them).
+            self.revision = resources.Deployment(
                 f"{name}-revision",
-                resource_provider_namespace="Microsoft.ApiManagement",
-                parent_resource_path=pulumi.Output.concat("service/", args.service_name),
-                resource_type="portalRevisions",
-                resource_name_=self.revision_name,
+                deployment_name=service_name.apply(portal_deployment_name),
                 resource_group_name=args.resource_group_name,
-                api_version=PORTAL_REVISION_API_VERSION,
-                # PUT with `isCurrent` runs the portal's publishing (apimportalrevisions.json,
-                # PortalRevision_CreateOrUpdate).
-                properties={
-                    "description": "Published by apim-oauth: developer-portal sign-in or test console settings changed.",
-                    "isCurrent": True,
-                },
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    depends_on=waits,
-                    # A new name is a new revision (a new publishing), never an update of the old one.
-                    replace_on_changes=["resourceName"],
-                    # The API has no DELETE for portal revisions: a replaced one stays as history,
-                    # and Pulumi must not try to delete it.
-                    retain_on_delete=True,
+                properties=resources.DeploymentPropertiesArgs(
+                    # Incremental: the revision is created; nothing else in the resource group is touched.
+                    mode=resources.DeploymentMode.INCREMENTAL,
+                    template=pulumi.Output.all(service_name, self.revision_name).apply(
+                        lambda v: portal_revision_template(v[0], v[1])
+                    ),
                 ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=waits),
             )
 
         outputs: dict[str, object] = {}
