@@ -6,10 +6,12 @@ and the largest generated plan this prints the longest chain of custom resources
 through the API Management service (tens of minutes to create, so in wall time it is the chain that
 counts), and every resource that waits on the service, directly or transitively.
 
-Target: no Entra (`azuread:`) resource waits on the service except the directory role assignment
-(it needs the service identity's principal ID). `apim-managed` mode needs nothing more on the Entra
-side: APIM registers those products' and clients' Entra apps itself, with the identity that role
-gives it; what waits for the role there are APIM resources (products, client applications).
+Target: no Entra (`azuread:`) resource waits on the service except the assignments made to the
+service's identity (they need its principal ID): the directory role, and the backend's app role for
+the gateway when an API's onward authentication uses the managed identity (the `prod` stack's
+`ledger`). `apim-managed` mode needs nothing more on the Entra side: APIM registers those products'
+and clients' Entra apps itself, with the identity that role gives it; what waits for the role there
+are APIM resources (products, client applications).
 
 Run alone: `python -m bench.critical_path [--plan-json FILE]` (FILE: a plan_scaling dump).
 """
@@ -33,7 +35,9 @@ APIM_SERVICE = "azure-native:apimanagement:ApiManagementService"
 ENTRA_PREFIX = "azuread:"
 ALLOWED_ENTRA_WAITERS: Mapping[str, str] = {
     "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment": "needs the service identity's principal ID",
+    "azuread:index/appRoleAssignment:AppRoleAssignment": "the gateway's app role: needs the identity's principal ID",
 }
+"""Types that may wait on the service, and only when made to the service's identity (their principal)."""
 LARGEST = (100, 300)
 
 
@@ -45,6 +49,10 @@ class Node:
     custom: bool
     parent: str | None
     dependencies: tuple[str, ...]
+    principal: str | None = None
+    """An assignment's principal (`principalObjectId`), when the plan records inputs."""
+    identity: str | None = None
+    """The APIM service's identity principal ID, when the plan records outputs."""
 
     @property
     def label(self) -> str:
@@ -149,6 +157,9 @@ def nodes_from_plan(resources: Iterable[Any]) -> list[Node]:
             else {key: getattr(r, key) for key in ("urn", "type", "name", "custom", "parent", "dependencies")}
         )
         parent = fields["parent"]
+        inputs = cast("dict[str, Any]", fields.get("inputs") if isinstance(r, dict) else r.inputs) or {}
+        outputs = cast("dict[str, Any]", fields.get("outputs") if isinstance(r, dict) else r.outputs) or {}
+        identity = outputs.get("identity")
         nodes.append(
             Node(
                 urn=str(fields["urn"]),
@@ -157,6 +168,10 @@ def nodes_from_plan(resources: Iterable[Any]) -> list[Node]:
                 custom=bool(fields["custom"]),
                 parent=None if parent is None else str(parent),
                 dependencies=tuple(str(d) for d in cast("list[Any]", fields["dependencies"])),
+                principal=inputs.get("principalObjectId"),
+                identity=cast("dict[str, Any]", identity).get("principalId")
+                if isinstance(identity, dict)
+                else None,
             )
         )
     return nodes
@@ -189,7 +204,13 @@ def analyse(plan: str, nodes: Sequence[Node]) -> Analysis:
     waiting = graph.waiting_on(service)
     waiters = tuple(graph.nodes[u] for u in sorted(waiting))
     entra_waiters = tuple(n for n in waiters if n.type.startswith(ENTRA_PREFIX))
-    violations = tuple(n for n in entra_waiters if n.type not in ALLOWED_ENTRA_WAITERS)
+    identity = graph.nodes[service].identity
+    violations = tuple(
+        n
+        for n in entra_waiters
+        if n.type not in ALLOWED_ENTRA_WAITERS
+        or (n.principal is not None and identity is not None and n.principal != identity)
+    )
     alongside = [c for u, c in chains.items() if u not in waiting and u != service]
     longest_alongside = max(alongside, key=lambda c: (len(c), c)) if alongside else ()
     return Analysis(
@@ -217,10 +238,10 @@ def _by_type(nodes: Iterable[Node]) -> str:
     return ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items())) or "none"
 
 
-def dev_nodes() -> list[Node]:
+def stack_nodes(stack: str) -> list[Node]:
     from tools.plan.program import STACKS_DIR, compute_plan, load_config
 
-    return nodes_from_plan(compute_plan("dev", load_config(STACKS_DIR / "Pulumi.dev.yaml")).resources)
+    return nodes_from_plan(compute_plan(stack, load_config(STACKS_DIR / f"Pulumi.{stack}.yaml")).resources)
 
 
 def generated_nodes(products: int, clients: int) -> list[Node]:
@@ -237,7 +258,7 @@ def generated_nodes(products: int, clients: int) -> list[Node]:
 
 def run(plan_json: Path | None = None) -> Section:
     started = time.perf_counter()
-    analyses = [analyse("dev", dev_nodes())]
+    analyses = [analyse(stack, stack_nodes(stack)) for stack in ("dev", "prod")]
     if plan_json is not None:
         document = json.loads(plan_json.read_text(encoding="utf-8"))
         size = f"{document['products']}/{document['clients']}"
@@ -271,7 +292,7 @@ def run(plan_json: Path | None = None) -> Section:
     targets = [
         Target(
             f"{a.plan}: Entra resources waiting on the APIM service",
-            "only " + ", ".join(t.rsplit(":", 1)[-1] for t in ALLOWED_ENTRA_WAITERS),
+            "only " + ", ".join(t.rsplit(":", 1)[-1] for t in ALLOWED_ENTRA_WAITERS) + " to its identity",
             _by_type(a.entra_waiters),
             not a.violations,
         )

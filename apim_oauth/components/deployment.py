@@ -16,26 +16,27 @@ import pulumi
 import pulumi_azuread as azuread
 
 from apim_oauth.azure.naming import grant_key
+from apim_oauth.component_args import backend_args, service_args
 from apim_oauth.components.apim.api import Api, ApiArgs, OpenApiImport
 from apim_oauth.components.apim.apim_managed_product import ApimManagedProduct, ApimManagedProductArgs
 from apim_oauth.components.apim.client_application import ClientApplication, ClientApplicationArgs
 from apim_oauth.components.apim.entra_app_product import EntraAppProduct, EntraAppProductArgs
-from apim_oauth.components.apim.service import ApimUser, Service, ServiceArgs
-from apim_oauth.components.entra.backend_api import AppRole, BackendApi, BackendApiArgs, Owners, Scope
+from apim_oauth.components.apim.service import Service
+from apim_oauth.components.entra.backend_api import BackendApi, Owners
 from apim_oauth.components.entra.client_app import (
     AppRoleGrant,
     ClientApp,
     ClientAppArgs,
     DelegatedGrant,
 )
+from apim_oauth.components.entra.gateway_access import GatewayAccess, GatewayAccessArgs, OnwardCall
 from apim_oauth.components.entra.product_app import ProductApp, ProductAppArgs
 from apim_oauth.components.user_access import UserAccess, UserAccessArgs, client_secret, sign_in
-from apim_oauth.config.apim import ApimSettings
-from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.products import EntraAppProductSettings
 from apim_oauth.config.requirements import TokenRequirements
 from apim_oauth.config.rules import api_clients
 from apim_oauth.config.settings import Settings
+from apim_oauth.policies.model import ManagedIdentityAuth
 from apim_oauth.policies.rendering import render_policy_document
 from apim_oauth.policies.selection import token_policy
 
@@ -66,6 +67,7 @@ class Deployment(pulumi.ComponentResource):
     clients: dict[str, dict[str, Any]]
     policies: dict[str, pulumi.Output[str]]
     developer_portal: dict[str, Any] | None
+    onward: dict[str, pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: DeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("apim-oauth:index:Deployment", name, None, opts)
@@ -80,7 +82,7 @@ class Deployment(pulumi.ComponentResource):
         me = _same_tenant(deployer.tenant_id, s.tenant_id, deployer.object_id)
         owners = Owners(sorted({me.lower(), *s.owners}) if s.owners else [me], listed=bool(s.owners))
 
-        backend = BackendApi(f"{name}-backend", _backend_args(s.backend, owners), child)
+        backend = BackendApi(f"{name}-backend", backend_args(s.backend, owners), child)
         backend_audience = _Audience(backend.client_id, backend.app_id_uri)
         product_apps = {
             p.name: ProductApp(
@@ -146,16 +148,49 @@ class Deployment(pulumi.ComponentResource):
                 child,
             )
 
-        service = Service(f"{name}-apim", _service_args(s.apim), child)
+        service = Service(f"{name}-apim", service_args(s.apim), child)
         group, service_name = service.resource_group_name, service.service_name
         access = UserAccess(f"{name}-users", UserAccessArgs(s, backend, owners, group, service_name), child)
+        self.onward, resources = {}, {}
+        if s.onward:
+            # Besides the directory role, the one assignment that waits for the service (it needs the identity).
+            gateway = GatewayAccess(
+                f"{name}-gateway-access",
+                GatewayAccessArgs(
+                    principal_object_id=service.principal_id,
+                    resource_object_id=backend.service_principal_object_id,
+                    app_role_id=backend.role_ids[s.backend.gateway_role],
+                    app_role_value=s.backend.gateway_role,
+                    backend_client_id=backend.client_id,
+                    backend_app_id_uri=backend.app_id_uri,
+                    cloud=s.cloud,
+                    tenant_id=s.tenant_id,
+                    token_version=s.backend.token_version,
+                    calls={o.api: OnwardCall(o.set_on, o.resource_is_client_id) for o in s.onward},
+                ),
+                child,
+            )
+            self.onward = gateway.backend_checks
+            # Each policy that fetches the gateway's token waits until the role can be in it.
+            resources = {
+                api: pulumi.Output.all(resource, gateway.ready.id).apply(lambda v: str(v[0]))
+                for api, resource in gateway.resources.items()
+            }
+        api_onward = {o.api: resources[o.api] for o in s.onward if o.set_on == "api"}
 
         apis: dict[str, Api] = {}
         for api in s.apis:
             allowed = [entra_clients[c.name] for c in api_clients(api.name, s.products, s.clients)]
             policy_xml = None
-            if api.requirements is not None:
-                policy_xml = self._policy(f"api-{api.name}", api.requirements, backend_audience, allowed, s)
+            if api.requirements is not None or api.name in api_onward:
+                policy_xml = self._policy(
+                    f"api-{api.name}",
+                    api.requirements,
+                    backend_audience,
+                    allowed,
+                    s,
+                    api_onward.get(api.name),
+                )
             # Keyed by the name APIM gives each operation; '.' appears in no API name, so no
             # operation's key can equal another API's.
             targets = {api.operation_name(op): op for op in api.operations}
@@ -203,7 +238,14 @@ class Deployment(pulumi.ComponentResource):
                         description=p.description,
                         published=p.published,
                         api_ids=api_ids,
-                        policy_xml=self._policy(f"product-{p.name}", p.requirements, audience, allowed, s),
+                        policy_xml=self._policy(
+                            f"product-{p.name}",
+                            p.requirements,
+                            audience,
+                            allowed,
+                            s,
+                            resources[p.apis[0]] if p.onward else None,
+                        ),
                         resource_group_name=group,
                         service_name=service_name,
                     ),
@@ -305,91 +347,47 @@ class Deployment(pulumi.ComponentResource):
                 "clients": self.clients,
                 "policies": self.policies,
                 "developerPortal": self.developer_portal,
+                "onward": self.onward,
             }
         )
 
     def _policy(
         self,
         key: str,
-        requirements: TokenRequirements,
+        requirements: TokenRequirements | None,
         audience: _Audience,
         allowed_clients: Sequence[ClientApp],
         s: Settings,
+        onward_resource: pulumi.Output[str] | None = None,
     ) -> pulumi.Output[str]:
-        """Render a policy document once the IDs it names are known, and keep it for the outputs."""
+        """Render a policy document once the IDs it names are known, and keep it for the outputs.
+        `onward_resource`: the gateway's own token for it ends `<inbound>` (onward authentication)."""
 
         def render(values: list[Any]) -> str:
-            client_id, app_id_uri, *allowed = values
-            return render_policy_document(
-                token_policy(
-                    requirements,
-                    cloud=s.cloud,
-                    tenant_id=s.tenant_id,
-                    token_version=s.backend.token_version,
-                    audience_client_id=client_id,
-                    audience_app_id_uri=app_id_uri,
-                    client_application_ids=tuple(allowed),
-                ),
+            client_id, app_id_uri, resource, *allowed = values
+            validator = requirements and token_policy(
+                requirements,
+                cloud=s.cloud,
+                tenant_id=s.tenant_id,
+                token_version=s.backend.token_version,
+                audience_client_id=client_id,
+                audience_app_id_uri=app_id_uri,
+                client_application_ids=tuple(allowed),
             )
+            return render_policy_document(validator, ManagedIdentityAuth(resource) if resource else None)
 
         # Only validate-azure-ad-token names the callers; other policies must not wait for their apps.
         callers = (
             [c.client_id for c in allowed_clients]
-            if requirements.validator == "validate-azure-ad-token"
+            if requirements is not None and requirements.validator == "validate-azure-ad-token"
             else []
         )
         # One Output.all over every ID the document names, not one nested inside another.
-        xml = pulumi.Output.all(audience.client_id, audience.app_id_uri, *callers).apply(render)
+        xml = pulumi.Output.all(
+            audience.client_id, audience.app_id_uri, onward_resource or "", *callers
+        ).apply(render)
         self.policies[key] = xml
         return xml
-
-
-def _backend_args(b: BackendSettings, owners: Owners) -> BackendApiArgs:
-    return BackendApiArgs(
-        display_name=b.display_name,
-        identifier_uri=b.identifier_uri,
-        token_version=b.token_version,
-        app_role_assignment_required=b.app_role_assignment_required,
-        scopes=tuple(
-            Scope(
-                value=sc.value,
-                admin_consent_display_name=sc.admin_consent_display_name,
-                admin_consent_description=sc.admin_consent_description,
-                user_consent_display_name=sc.user_consent_display_name,
-                user_consent_description=sc.user_consent_description,
-                type=sc.type,
-                enabled=sc.enabled,
-            )
-            for sc in b.scopes
-        ),
-        app_roles=tuple(
-            AppRole(
-                value=r.value,
-                display_name=r.display_name,
-                description=r.description,
-                allowed_member_types=r.allowed_member_types,
-                enabled=r.enabled,
-            )
-            for r in b.app_roles
-        ),
-        owners=owners,
-    )
-
-
-def _service_args(a: ApimSettings) -> ServiceArgs:
-    return ServiceArgs(
-        service_name=a.name,
-        resource_group_name=a.resource_group,
-        create_resource_group=a.create_resource_group,
-        location=a.location,
-        sku=a.sku,
-        capacity=a.capacity,
-        publisher_name=a.publisher_name,
-        publisher_email=a.publisher_email,
-        protect=a.protect,
-        assign_application_administrator=a.assign_application_administrator,
-        users=tuple(ApimUser(u.id, u.email, u.first_name, u.last_name) for u in a.users),
-    )
 
 
 def _same_tenant(provider_tenant: str, configured_tenant: str, object_id: str) -> str:

@@ -12,6 +12,7 @@ from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema, mode
 from apim_oauth.azure.naming import WILDCARD_METHODS, wildcard_operation_id
 from apim_oauth.azure.operations import ImportedOperation, find_operation, imported_operations
 from apim_oauth.config.errors import fail
+from apim_oauth.config.onward import OnwardSettings
 from apim_oauth.config.reading import DocumentError, load_json, load_yaml, looks_like_json
 from apim_oauth.config.requirements import TokenRequirements
 from apim_oauth.config.test_console import TestConsole
@@ -195,6 +196,9 @@ class ApiSettings(Model):
     """Token requirements at API scope (audience: the backend app) and per operation."""
     test_console: TestConsole | None = None
     """OAuth 2.0 in the developer portal's test console for this API (an APIM authorization server)."""
+    onward: OnwardSettings | None = None
+    """How the gateway authenticates to the backend once the caller is validated (unset: it forwards
+    the call as it came)."""
 
     @model_validator(mode="after")
     def _rules(self) -> Self:

@@ -61,6 +61,9 @@ class BackendSettings(Model):
     ] = ()
     assignments: tuple[Assignment, ...] = ()
     """Users and groups assigned to the backend (who may sign in when assignment is required)."""
+    gateway_role: PermissionValue = "ApiManagement.Gateway"
+    """The app role the API Management gateway holds when it calls with its managed identity (APIs
+    with `onward`): one of `appRoles` (it must allow Application), or one the program adds."""
 
     @model_validator(mode="before")
     @classmethod

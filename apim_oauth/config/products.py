@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal, cast
 from pydantic import Discriminator, Field, Tag, field_validator
 
 from apim_oauth.config.errors import fail
+from apim_oauth.config.onward import OnwardSettings
 from apim_oauth.config.requirements import REQUIREMENT_KEYS, TokenRequirements
 from apim_oauth.config.types import SLUG, SLUG_HINT, Audience, Flag, Model, Name, Text, distinct
 
@@ -86,6 +87,9 @@ class EntraAppProductSettings(_Product):
     subscription_key: Literal[False] = False
     """Always false: an entra-app product is open (its policy demands the token) and has no keys."""
     oauth: EntraAppOAuth
+    onward: OnwardSettings | None = None
+    """How the gateway authenticates to the backends of all the product's APIs, after the product's
+    policy has validated the caller (unset: it forwards each call as it came)."""
 
     @field_validator("subscription_key", mode="before")
     @classmethod
@@ -129,6 +133,11 @@ class ApimManagedProductSettings(_Product):
     subscription_key: Flag = False
     """Accept a subscription key as an alternative to the token."""
     oauth: ApimManagedOAuth
+
+    misplaced: ClassVar[Mapping[str, str]] = {
+        "onward": "applies to entra-app products, whose policy this program renders; set onward on the APIs "
+        "of an apim-managed product instead"
+    }
 
     @property
     def mode(self) -> Literal["apim-managed"]:

@@ -22,6 +22,7 @@ from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.clients import ApimManagedClientSettings, ClientSettings, EntraAppClientSettings
 from apim_oauth.config.errors import NAMESPACE, ConfigError, from_validation
 from apim_oauth.config.names import check_joined_names
+from apim_oauth.config.onward_rules import Onward, resolve_onward, with_gateway_role
 from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProductSettings, ProductSettings
 from apim_oauth.config.rules import (
     check_apis,
@@ -62,6 +63,9 @@ class Settings:
     """The developer portal as the Entra apps see it (host), its test consoles and Entra sign-in."""
     owners: tuple[str, ...] = ()
     """Object IDs that own every Entra app besides the deploying identity (lowercase)."""
+    onward: tuple[Onward, ...] = ()
+    """APIs whose backend the gateway calls with its own managed identity (`backend` then defines
+    the gateway's app role)."""
 
     def product(self, name: str) -> ProductSettings:
         return next(p for p in self.products if p.name == name)
@@ -115,16 +119,21 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     check_client_sign_in(stack)
     portal = resolve_developer_portal(stack)
     check_assignments(stack, portal)
+    onward = resolve_onward(stack.apis, stack.products, stack.backend)
+    backend = (
+        with_gateway_role(stack.backend, key=f"{NAMESPACE}:backend.gatewayRole") if onward else stack.backend
+    )
     return Settings(
         cloud=stack.cloud,
         tenant_id=stack.tenant_id.lower(),
         apim=stack.apim,
         apis=stack.apis,
-        backend=stack.backend,
+        backend=backend,
         products=stack.products,
         clients=clients,
         owners=stack.owners,
         developer_portal=portal,
+        onward=onward,
     )
 
 

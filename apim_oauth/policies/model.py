@@ -86,6 +86,16 @@ TokenPolicy = JwtPolicy | AzureAdTokenPolicy
 """A validator a policy document runs in `<inbound>`."""
 
 
+@dataclass(frozen=True)
+class ManagedIdentityAuth:
+    """`<authentication-managed-identity>`: the gateway asks Entra for a token for `resource` with its
+    system-assigned identity and sets it as the request's `Authorization: Bearer ...` header, in place
+    of the caller's (azure-docs `authentication-managed-identity-policy.md`, ms.date 07/23/2024)."""
+
+    resource: str
+    """What the token is for: the backend app's client ID or one of its identifier URIs."""
+
+
 def audiences_for(token_version: TokenVersion, client_id: str, app_id_uri: str) -> tuple[str, ...]:
     """The `aud` values a backend's tokens carry: v2 always the client ID; v1 the App ID URI the
     client asked for, or the client ID (reference, section 5)."""

@@ -39,6 +39,23 @@ metadata, keys and issuer from the tenant, so it has no openid-config, issuers o
     </validate-azure-ad-token>
 
 `authentication-endpoint` is written for clouds other than global only (global is its default).
+
+With onward authentication (`ManagedIdentityAuth`), `<inbound>` ends with the gateway's own token
+for the backend, after `<base />`:
+
+        <inbound>
+            <validate-jwt ...>...</validate-jwt>               (a product's policy; none at API scope)
+            <base />
+            <authentication-managed-identity resource="{backend client ID or App ID URI}" ignore-error="false" />
+        </inbound>
+
+After `<base />` because the operation's, the API's and the product's policies nest through it: in
+the scope that carries the step, every validator of the scopes around it has run before the
+caller's `Authorization` header is replaced. The policy "will set the value of the token in the
+Authorization header using the Bearer scheme" (azure-docs `authentication-managed-identity-policy.md`,
+ms.date 07/23/2024), so the caller's token never reaches the backend. `ignore-error="false"` (the
+documented default) is written out: with `true` a failed token request would forward the caller's
+header unchanged. No `client-id`: the system-assigned identity, to which the app role is assigned.
 """
 
 from __future__ import annotations
@@ -46,7 +63,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from apim_oauth.policies.model import AzureAdTokenPolicy, ClaimRequirement, JwtPolicy, TokenPolicy
+from apim_oauth.policies.model import (
+    AzureAdTokenPolicy,
+    ClaimRequirement,
+    JwtPolicy,
+    ManagedIdentityAuth,
+    TokenPolicy,
+)
 
 __all__ = ["render_policy_document"]
 
@@ -56,14 +79,21 @@ __all__ = ["render_policy_document"]
 _SECTIONS = ("inbound", "backend", "outbound", "on-error")
 
 
-def render_policy_document(policy: TokenPolicy) -> str:
-    """A complete `<policies>` document with the validator of `policy` in `<inbound>`."""
+def render_policy_document(policy: TokenPolicy | None, onward: ManagedIdentityAuth | None = None) -> str:
+    """A complete `<policies>` document: the validator of `policy` (if any) in `<inbound>`, and the
+    gateway's own token for the backend after `<base />` when `onward` is given."""
     document = ET.Element("policies")
     for section in _SECTIONS:
         element = ET.SubElement(document, section)
-        if section == "inbound":
+        if section == "inbound" and policy is not None:
             element.append(_validator(policy))
         ET.SubElement(element, "base")
+        if section == "inbound" and onward is not None:
+            ET.SubElement(
+                element,
+                "authentication-managed-identity",
+                {"resource": onward.resource, "ignore-error": "false"},
+            )
     ET.indent(document, space="    ")
     return ET.tostring(document, encoding="unicode")
 

@@ -73,6 +73,7 @@ def test_stack_outputs_follow_the_contract(plan_of: PlanOf, stack: str) -> None:
         "clients",
         "policies",
         "developerPortal",
+        "onward",
     }
     tenant = config["apim-oauth:tenantId"]
     assert out["tenantId"] == tenant
@@ -89,6 +90,11 @@ def test_stack_outputs_follow_the_contract(plan_of: PlanOf, stack: str) -> None:
     assert set(out["clients"]) == set(clients)
     for name, client in out["clients"].items():
         assert client["products"] == clients[name].get("products", [])
+    onward_apis = {a["name"] for a in config["apim-oauth:apis"] if "onward" in a}
+    onward_apis |= {a for p in products.values() if "onward" in p for a in p["apis"]}
+    assert set(out["onward"]) == onward_apis
+    for check in out["onward"].values():
+        assert set(check) >= {"issuer", "audience", "gatewayObjectId", "role"}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -125,12 +131,14 @@ def test_no_entra_resource_waits_on_the_apim_service(plan_of: PlanOf, stack: str
     service = custom(plan, "azure-native:apimanagement:ApiManagementService")
     assert len(service) == 1
     service_urn = service[0].urn
+    identity = service[0].outputs["identity"]["principalId"]
     entra = [r for r in plan.resources if r.type.startswith("azuread:") and r.custom]
     assert entra
     for r in entra:
         waits_on = ancestors_and_deps(plan, r)
-        if r.type == "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment":
-            assert service_urn in waits_on  # it needs the identity's principal ID
+        if r.inputs.get("principalObjectId") == identity:
+            # Assignments to the identity (directory role, the gateway's app role) need its principal ID.
+            assert service_urn in waits_on
         else:
             assert service_urn not in waits_on, r.name
 
@@ -145,7 +153,9 @@ def test_every_rendered_policy_is_well_formed_and_validates_tokens(plan_of: Plan
         inbound = root.find("inbound")
         assert inbound is not None
         validators = list(inbound.iter("validate-jwt")) + list(inbound.iter("validate-azure-ad-token"))
-        assert len(validators) == 1, name
+        # An API-scope onward step alone validates nothing itself: its product's policy does.
+        onward_only = [e.tag for e in inbound] == ["base", "authentication-managed-identity"]
+        assert len(validators) == (0 if onward_only else 1), name
 
 
 def test_dev_product_policy_admits_the_product_app_and_its_role(plan_of: PlanOf) -> None:

@@ -21,6 +21,7 @@ from tools.check_token.metadata import (
     MetadataProvider,
     parse_override,
 )
+from tools.check_token.onward import OnwardStep, read_onward
 from tools.check_token.policy import MAX_POLICY_BYTES, Policy, PolicyError
 from tools.check_token.policy_xml import parse_policy
 from tools.check_token.report import Check, Outcome, print_outcome, to_json
@@ -173,7 +174,7 @@ def _check_combination(args: argparse.Namespace) -> None:
 
 def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, now: float) -> Outcome:
     if args.stack is None:
-        scopes = [(str(path), _read_policy(path)) for path in args.policy]
+        documents = [(str(path), _read_bytes(path, MAX_POLICY_BYTES, "policy file")) for path in args.policy]
         view = None
         notes: list[str] = []
     else:
@@ -181,7 +182,7 @@ def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, 
 
         view = stack.load_stack(args.stack)
         path = stack.request_path(view, args.product, args.api, args.operation)
-        scopes = [(scope.label, _parse(scope.document, scope.label)) for scope in path]
+        documents = [(scope.label, scope.document.encode("utf-8")) for scope in path]
         notes = [
             note
             for note in (
@@ -190,11 +191,17 @@ def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, 
             )
             if note
         ]
-        if not scopes and not notes:
-            notes.append(
-                "no policy on this request's path checks a token: the gateway lets any token through"
-            )
-    outcome = Outcome([], len(scopes), notes)
+    # A policy whose only step is the gateway's own token for the backend validates nothing: skipped.
+    readings = [(label, document, read_onward(document, label)) for label, document in documents]
+    onward: list[OnwardStep] = [step for _, _, reading in readings for step in reading.steps]
+    scopes = [
+        (label, _parse(document, label))
+        for label, document, reading in readings
+        if reading.has_validator or not reading.steps or (view is None and len(readings) == 1)
+    ]
+    if view is not None and not scopes and not notes:
+        notes.append("no policy on this request's path checks a token: the gateway lets any token through")
+    outcome = Outcome([], len(scopes), notes, onward)
     # The gateway stops at the first scope that rejects the token; so do we.
     for label, policy in scopes:
         verdict = evaluate(token, policy, provider, now)
@@ -268,10 +275,6 @@ def _parse(document: bytes | str, where: str) -> Policy:
         return parse_policy(document)
     except PolicyError as error:
         raise PolicyError(f"policy {where}: {error}") from None
-
-
-def _read_policy(path: Path) -> Policy:
-    return _parse(_read_bytes(path, MAX_POLICY_BYTES, "policy file"), str(path))
 
 
 def _read_token(token: str | None, token_file: str | None) -> str:

@@ -14,6 +14,7 @@ from tools.check_token.fidelity import (
     library_json,
 )
 from tools.check_token.metadata import MetadataProvider
+from tools.check_token.onward import OnwardStep
 from tools.check_token.policy import Policy
 from tools.check_token.verdict import Verdict
 
@@ -34,6 +35,8 @@ class Outcome:
     expected: int
     """How many policies the path has; fewer checks means one rejected and the gateway stopped."""
     notes: list[str] = field(default_factory=lambda: [])
+    onward: list[OnwardStep] = field(default_factory=lambda: [])
+    """The gateway's own tokens for the backend on the path (`authentication-managed-identity`): not evaluated."""
 
     @property
     def accepted(self) -> bool:
@@ -52,6 +55,7 @@ def to_json(outcome: Outcome) -> dict[str, object]:
             "open_questions": [],
             "library": library_json(),
             "notes": outcome.notes,
+            **_onward_json(outcome),
         }
     deciding = outcome.checks[-1]
     document: dict[str, object] = {**deciding.verdict.to_json(), "accepted": outcome.accepted}
@@ -64,7 +68,12 @@ def to_json(outcome: Outcome) -> dict[str, object]:
         document["policies"] = [
             {"policy": check.label, **check.verdict.to_json()} for check in outcome.checks
         ]
-    return document
+    return {**document, **_onward_json(outcome)}
+
+
+def _onward_json(outcome: Outcome) -> dict[str, object]:
+    # Listed so that whoever debugs a 401 from the backend sees the gateway, not the caller, got that token.
+    return {"onward": [step.to_json() for step in outcome.onward]} if outcome.onward else {}
 
 
 def print_outcome(outcome: Outcome, provider: MetadataProvider, out: TextIO) -> None:
@@ -75,6 +84,8 @@ def print_outcome(outcome: Outcome, provider: MetadataProvider, out: TextIO) -> 
         _print_verdict(check, out)
     for note in outcome.notes:
         print(f"note: {note}", file=out)
+    for step in outcome.onward:
+        print(f"onward: {step.describe()}", file=out)
     if outcome.checks:
         _print_details(outcome.checks[-1].verdict, provider, out)
     print(f"judged as {LIBRARY_NAME} {LIBRARY_VERSION} (source {LIBRARY_COMMIT[:12]}) does", file=out)

@@ -132,8 +132,9 @@ class Api(pulumi.ComponentResource):
                     opts=child,
                 )
 
+        policies: list[pulumi.CustomResource] = []
         if args.policy_xml is not None:
-            apimanagement.ApiPolicy(
+            api_policy = apimanagement.ApiPolicy(
                 f"{name}-policy",
                 api_id=self.api_name,
                 resource_group_name=args.resource_group_name,
@@ -143,6 +144,7 @@ class Api(pulumi.ComponentResource):
                 value=args.policy_xml,
                 opts=child,
             )
+            policies.append(api_policy)
 
         for operation_id, policy_xml in sorted(args.operation_policies.items()):
             configured = args.configured_operation_ids.get(operation_id, operation_id)
@@ -150,7 +152,7 @@ class Api(pulumi.ComponentResource):
             # sent) and `postecho` may be one policy: replaced create-first, the delete of the old one
             # would remove the new. `api_id=self.api_name` orders this after the import that creates
             # the operation.
-            apimanagement.ApiOperationPolicy(
+            operation_policy = apimanagement.ApiOperationPolicy(
                 f"{name}-{operation_id}-policy",
                 api_id=self.api_name,
                 operation_id=operation_id,
@@ -168,5 +170,12 @@ class Api(pulumi.ComponentResource):
                     else [],
                 ),
             )
+            policies.append(operation_policy)
+
+        if policies:
+            # What a product links to is the API with its policies in place: a link made first would
+            # let calls through before the API's own checks (or its onward step, which keeps the
+            # caller's token from the backend) exist.
+            self.api_id = pulumi.Output.all(self.api.id, *(p.id for p in policies)).apply(lambda v: str(v[0]))
 
         self.register_outputs({"apiId": self.api_id, "apiName": self.api_name})
