@@ -13,7 +13,8 @@ def test_a_config_change_is_planned_and_none_removes_the_key(plan_of: PlanOf) ->
     assert dev.outputs["clients"]
     without_clients = plan_of(stack="dev", config={"clients": None})
     assert without_clients.outputs["clients"] == {}
-    assert not without_clients.of_type("azuread:index/applicationPassword:ApplicationPassword")
+    application = "azuread:index/application:Application"  # the entra-app clients' apps are gone
+    assert len(without_clients.of_type(application)) < len(dev.of_type(application))
 
 
 def test_a_mistake_in_the_changed_config_is_a_config_error(plan_of: PlanOf) -> None:
