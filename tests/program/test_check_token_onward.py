@@ -8,6 +8,7 @@ import functools
 import json
 from pathlib import Path
 
+import jwt
 import pytest
 
 from tools.check_token import cli as check_token
@@ -143,3 +144,29 @@ def test_a_document_with_raw_expressions_is_scanned_for_the_step() -> None:
     [step] = reading.steps
     assert (step.resource, step.output_variable) == ("api://ledger", "t")
     assert "context variable 't'" in step.describe()
+
+
+def test_stack_alone_recognises_the_gateway_token_the_backend_received(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What a backend team pastes when the ledger answers 401: the token the gateway obtained for it.
+    view = view_of("prod")
+    ledger = view.outputs["onward"]["ledger"]
+    claims = {
+        "aud": ledger["audience"],
+        "iss": ledger["issuer"],
+        "oid": ledger["gatewayObjectId"],
+        "roles": [ledger["role"]],
+        "azp": "7a1e2c3d-4b5f-4a6e-8d9c-0b1a2f3e4d5c",  # the identity's app ID: not in any output
+        "tid": view.outputs["tenantId"],
+        "ver": "2.0",
+    }
+    token = jwt.encode(claims, "not-checked-here-" * 4, algorithm="HS256")
+    code, out, _ = run(capsys, "--stack", "prod", "--token", token, "--json", "-")
+    document = json.loads(out)
+    assert (code, document["belongs"]) == (0, True)
+    assert document["identity"][0].startswith(f"audience {ledger['audience']}:")
+    assert any(
+        "the API Management gateway's managed identity" in line and "ledger" in line
+        for line in document["identity"]
+    )

@@ -208,12 +208,30 @@ def identify(view: StackView, claims: Mapping[str, object]) -> tuple[list[str], 
         lines.append(
             f"caller {listing(callers)} ({caller_claim}): client {name}, granted {listing(view.clients[name].get('products') or [])}"
         )
+    gateway = _gateway_calls(view, claims.get("oid"))
+    if not clients and gateway:
+        # The token the gateway obtains with its managed identity for an onward call (stack output onward).
+        lines.append(
+            f"caller {claims.get('oid')} (oid): the API Management gateway's managed identity, which gets such "
+            f"tokens for the backends of {listing(gateway)} (onward authentication), not a caller of the gateway"
+        )
+        clients = ["(gateway)"]
     if not clients:
         lines.append(f"caller {listing(callers)} ({caller_claim}): no client of stack {view.name}")
     tenant = claims.get("tid")
     if isinstance(tenant, str) and not _same(tenant, str(view.outputs.get("tenantId"))):
         lines.append(f"tenant {tenant}: not the stack's tenant {view.outputs.get('tenantId')}")
     return lines, bool(products) and bool(clients)
+
+
+def _gateway_calls(view: StackView, oid: object) -> list[str]:
+    """The APIs whose backend the gateway calls with the identity `oid` (empty: not the gateway's)."""
+    onward = cast("dict[str, dict[str, Any]]", view.outputs.get("onward") or {})
+    return sorted(
+        api
+        for api, info in onward.items()
+        if isinstance(oid, str) and _same(oid, str(info.get("gatewayObjectId")))
+    )
 
 
 def scope_to_request(view: StackView, policy: Policy) -> list[str]:
