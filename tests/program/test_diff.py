@@ -20,6 +20,7 @@ from tools.diff.render import render_markdown, render_text
 from tools.diff.report import DiffReport, build, to_data
 from tools.plan.plan_json import plan_json
 from tools.plan.program import STACKS_DIR, compute_plan, load_config
+from tools.plan.testing import stack_plan
 
 APPLICATION = "azuread:index/application:Application"
 PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
@@ -384,12 +385,7 @@ def test_every_cloud_resource_type_the_stacks_plan_has_its_force_new_row() -> No
     # A type added to the program without its row would show its replacements as updates.
     from tools.diff.force_new import FORCE_NEW
 
-    planned = {
-        r.type
-        for stack in ("dev", "prod", "china")
-        for r in compute_plan(stack, load_config(STACKS_DIR / f"Pulumi.{stack}.yaml")).resources
-        if r.custom
-    }
+    planned = {r.type for stack in ("dev", "prod", "china") for r in stack_plan(stack).resources if r.custom}
     assert planned - FORCE_NEW.keys() == set()
 
 

@@ -12,14 +12,14 @@ constant (rooted at the stack's name); they must stay answered for as long as su
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
 import pytest
 
 from tools.plan.model import Plan, RecordedAlias, RecordedResource
-from tools.plan.program import STACKS_DIR, compute_plan, load_config
+from tools.plan.program import STACKS_DIR
+from tools.plan.testing import stack_plan
 from tools.plan.urns import answers_to, qualified_type, unaccounted, urn_name, urn_type
 
 URNS_DIR = Path(__file__).resolve().parents[1] / "urns"
@@ -28,9 +28,8 @@ STACKS = sorted(
 )
 
 
-@functools.cache
 def planned(stack: str, as_stack: str | None = None) -> Plan:
-    return compute_plan(as_stack or stack, load_config(STACKS_DIR / f"Pulumi.{stack}.yaml"))
+    return stack_plan(as_stack or stack, stack_file=STACKS_DIR / f"Pulumi.{stack}.yaml")
 
 
 # Resources a deliberate change retired without an alias, because no alias could keep them safely,

@@ -18,7 +18,8 @@ from apim_oauth.azure.clouds import CLOUDS
 from tools.plan.engine import DuplicateUrnError, run_program
 from tools.plan.model import Plan
 from tools.plan.plan_json import plan_json
-from tools.plan.program import STACKS_DIR, compute_plan, load_config
+from tools.plan.program import STACKS_DIR
+from tools.plan.testing import stack_plan
 from tools.plan.tree import render_tree
 
 SERVICE = "azure-native:apimanagement:ApiManagementService"
@@ -30,7 +31,7 @@ TENANT = "3f2a1c4e-8b7d-4e6f-9a1b-2c3d4e5f6a7b"
 
 
 def _plan(stack: str) -> Plan:
-    return compute_plan(stack, load_config(STACKS_DIR / f"Pulumi.{stack}.yaml"))
+    return stack_plan(stack)  # planned once per session, shared with the other program tests
 
 
 def _json_resources(plan: Plan) -> dict[str, dict[str, Any]]:
