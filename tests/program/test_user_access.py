@@ -271,6 +271,11 @@ def test_the_portal_is_published_after_what_it_bakes_in(plan_of: PlanOf) -> None
     assert resource["properties"]["isCurrent"] is True
     assert resource["apiVersion"] == "2024-05-01"
     assert resource["name"].startswith("apim-oauth-dev/")
+    # PortalRevisionContractProperties (apimportalrevisions.json, 2024-05-01): `description` (at most
+    # 2000 characters) and `isCurrent` are the writable properties; a revision has no location.
+    assert set(resource) == {"type", "apiVersion", "name", "properties"}
+    assert set(resource["properties"]) == {"description", "isCurrent"}
+    assert len(resource["properties"]["description"]) <= 2000
 
 
 def test_an_unchanged_stack_publishes_under_the_same_name_and_a_change_under_another(plan_of: PlanOf) -> None:
