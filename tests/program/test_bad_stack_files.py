@@ -201,6 +201,7 @@ def test_an_openapi_date_that_is_no_date_stays_text(tmp_path: Path) -> None:
     assert json.loads(api.openapi.import_value)["info"] == {"title": "T", "version": "2026-13-01"}
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_the_command_line_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     stack_file = tmp_path / "Pulumi.bad.yaml"
     stack_file.write_text(dev_with("blue: 2026-09-01", "blue: 2026-13-01"), encoding="utf-8")

@@ -203,6 +203,7 @@ def _cli(*args: str, cwd: Path = STACKS_DIR.parent) -> subprocess.CompletedProce
     )
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_cli_exit_codes_markdown_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from tools.__main__ import main
 
@@ -223,6 +224,7 @@ def test_cli_exit_codes_markdown_and_json(tmp_path: Path, capsys: pytest.Capture
     assert (service["action"], service["changes"][0]["path"]) == ("update", "sku.name")
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bad = _cli("diff", "--stack", "dev", "--base-plan", str(tmp_path / "missing.json"))
     assert bad.returncode == 2

@@ -155,6 +155,7 @@ def test_the_engine_refuses_a_second_resource_under_one_urn_with_the_engines_wor
     assert len([r for r in recorded.resources if r.urn == urn]) <= 1
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_colliding_names_never_plan_fewer_links_than_configured(tmp_path: Path) -> None:
     # Product `a` with API `b-c` and product `a-b` with API `c`: joined with `-`, both links may get
     # one name. Either the settings refuse it or the engine does; never a plan with one link lost.

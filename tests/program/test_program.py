@@ -221,6 +221,7 @@ def test_mermaid_edges_match_the_plan_dependencies(plan_of: PlanOf) -> None:
     assert all(names[a] in customs and names[b] in customs for a, b in edges)
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_cli_plan_writes_json_policies_and_mermaid(tmp_path: Path) -> None:
     result = run_cli(
         "plan",
@@ -249,6 +250,7 @@ def test_cli_plan_writes_json_policies_and_mermaid(tmp_path: Path) -> None:
     assert (tmp_path / "plan.mmd").read_text().startswith("flowchart LR")
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_cli_bad_config_exits_2_with_one_line_and_registers_nothing(tmp_path: Path) -> None:
     stack_file = tmp_path / "Pulumi.bad.yaml"
     text = (STACKS_DIR / "Pulumi.dev.yaml").read_text().replace("sku: Developer", "sku: Gold")
@@ -346,6 +348,7 @@ def test_validate_jwt_policies_do_not_wait_for_client_apps(plan_of: PlanOf) -> N
         assert not client_apps & ancestors_and_deps(plan, policy), policy.name
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_cli_plan_creates_output_directories_and_reports_unwritable_ones(tmp_path: Path) -> None:
     from tools.__main__ import main
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tools.__main__ import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +29,7 @@ def _help() -> str:
     return done.stdout
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_help_lists_each_command_with_its_purpose_on_one_line() -> None:
     lines = _help().splitlines()
     for command, (_, purpose) in COMMANDS.items():
@@ -35,6 +38,7 @@ def test_help_lists_each_command_with_its_purpose_on_one_line() -> None:
         ), command
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_help_names_no_file_outside_the_repository() -> None:
     text = _help()
     for path in re.findall(r"[\w./-]+\.(?:md|py|ya?ml|json|txt)\b|[\w.-]+/[\w./-]*", text):

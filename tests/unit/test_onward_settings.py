@@ -210,6 +210,7 @@ def test_bad_onward_configuration_names_its_key(edits: list[Edit], path: str, ph
     assert phrase in caught.value.message
 
 
+@pytest.mark.slow  # a fresh interpreter per command line
 def test_cli_reports_a_bad_resource_as_one_config_error_line(tmp_path: Path) -> None:
     config = copy.deepcopy(PROD)
     ledger_onward(resource="api://not-the-backend")(config)
