@@ -65,20 +65,12 @@ class StackView:
 def load_stack(name: str) -> StackView:
     """Plan stack `name` offline (stacks/Pulumi.NAME.yaml); ConfigError propagates (exit 2)."""
     # Imported here: the plan needs the Pulumi SDKs, which a file-based check never loads.
-    import yaml
-
     from apim_oauth.config.errors import ConfigError
-    from tools.plan.program import STACKS_DIR, compute_plan, load_config
+    from tools.plan.program import STACKS_DIR, compute_plan, read_stack_config
 
     stack_file = STACKS_DIR / f"Pulumi.{name}.yaml"
     try:
-        if not stack_file.is_file():
-            raise ConfigError(str(stack_file), "no such stack file")
-        try:
-            config = load_config(stack_file)
-        except yaml.YAMLError as error:
-            raise ConfigError(str(stack_file), f"is not valid YAML: {str(error).splitlines()[0]}") from None
-        plan = compute_plan(name, config)
+        plan = compute_plan(name, read_stack_config(stack_file))
     except ConfigError as error:
         raise StackError(f"config error: {error}", config=True) from None
     view = StackView(name, dict(plan.outputs))

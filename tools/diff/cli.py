@@ -8,8 +8,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import yaml
-
 from apim_oauth.config.errors import ConfigError
 from tools.diff.plans import BaseError, current_plan, default_base, plan_at_ref, read_plan_file
 from tools.diff.render import render_markdown, render_text
@@ -92,10 +90,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(str(stack_file), "no such stack file")
         # A saved plan is read first: a bad one is reported before any planning.
         saved = read_plan_file(args.base_plan) if args.base_plan is not None else None
-        try:
-            head = current_plan(args.stack, stack_file)
-        except yaml.YAMLError as error:
-            raise ConfigError(str(stack_file), f"is not valid YAML: {str(error).splitlines()[0]}") from None
+        head = current_plan(args.stack, stack_file)
         base = saved if saved is not None else plan_at_ref(args.stack, args.base or default_base())
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)

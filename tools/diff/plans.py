@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from tools.plan.plan_json import plan_json
-from tools.plan.program import PROJECT_DIR, compute_plan, load_config
+from tools.plan.program import PROJECT_DIR, compute_plan, read_stack_config
 
 
 class BaseError(Exception):
@@ -139,7 +139,7 @@ def read_plan_file(path: Path) -> PlanDocument:
 
 def current_plan(stack: str, stack_file: Path) -> PlanDocument:
     """The stack planned by this checkout's code; raises ConfigError on a bad stack file."""
-    plan = compute_plan(stack, load_config(stack_file))
+    plan = compute_plan(stack, read_stack_config(stack_file))
     return from_json(json.loads(plan_json(plan)), f"this checkout ({stack_file.name})")
 
 

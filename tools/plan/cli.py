@@ -7,14 +7,12 @@ import sys
 import textwrap
 from pathlib import Path
 
-import yaml
-
 from apim_oauth.config.errors import ConfigError
 from tools.plan.engine import DuplicateUrnError
 from tools.plan.mermaid import mermaid
 from tools.plan.plan_json import plan_json
 from tools.plan.policy_files import write_policies
-from tools.plan.program import STACKS_DIR, compute_plan, load_config
+from tools.plan.program import STACKS_DIR, compute_plan, read_stack_config
 from tools.plan.tree import render_tree
 
 STDOUT = Path("-")
@@ -80,13 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     stack_file: Path = args.config or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
     try:
-        if not stack_file.is_file():
-            raise ConfigError(str(stack_file), "no such stack file")
-        try:
-            config = load_config(stack_file)
-        except yaml.YAMLError as error:
-            raise ConfigError(str(stack_file), f"is not valid YAML: {str(error).splitlines()[0]}") from None
-        plan = compute_plan(args.stack, config)
+        plan = compute_plan(args.stack, read_stack_config(stack_file))
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2

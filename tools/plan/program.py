@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from apim_oauth.config.errors import NAMESPACE
+from apim_oauth.config.errors import NAMESPACE, ConfigError
 from apim_oauth.config.reading import load_stack_file
 from apim_oauth.config.settings import parse
 from tools.plan.engine import run_program
@@ -37,6 +37,16 @@ def load_config(stack_file: Path) -> dict[str, Any]:
     config = {**project_defaults(), **load_stack_file(stack_file)}
     # Encrypted values cannot be read offline; none of ours are secret, so show them as such.
     return {k: (SECRET if isinstance(v, dict) and "secure" in v else v) for k, v in config.items()}
+
+
+def read_stack_config(stack_file: Path) -> dict[str, Any]:
+    """`load_config`, with a missing or unparsable stack file raised as a ConfigError (exit 2)."""
+    if not stack_file.is_file():
+        raise ConfigError(str(stack_file), "no such stack file")
+    try:
+        return load_config(stack_file)
+    except yaml.YAMLError as error:
+        raise ConfigError(str(stack_file), f"is not valid YAML: {str(error).splitlines()[0]}") from None
 
 
 def compute_plan(stack: str, config: Mapping[str, Any]) -> Plan:
