@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import apimanagement, resources
+from pulumi_azure_native import resources
 
 from apim_oauth.azure.product_template import deployment_name, product_properties, product_template
-from apim_oauth.components.apim.entra_app_product import PRODUCT_TYPE_BEFORE_SPLIT
+from apim_oauth.components.apim.entra_app_product import with_product_alias
+from apim_oauth.components.apim.product_links import link_apis
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,7 @@ class ApimManagedProduct(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ApimManagedProductArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        # Until the split per mode both kinds were `apim-oauth:apim:Product`: the alias moves a deployed
-        # product to the new type without replacing it, and its children follow their parent's alias
-        # (pulumi.com/docs/iac/operations/stack-management/refactoring-with-aliases, "Changing a
-        # resource's type").
-        aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=PRODUCT_TYPE_BEFORE_SPLIT)])
-        super().__init__(
-            "apim-oauth:apim:ApimManagedProduct", name, None, pulumi.ResourceOptions.merge(opts, aliases)
-        )
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__("apim-oauth:apim:ApimManagedProduct", name, None, with_product_alias(opts))
         product_id = args.product_id
 
         def template(values: list[Any]) -> dict[str, Any]:
@@ -116,16 +109,14 @@ class ApimManagedProduct(pulumi.ComponentResource):
         self.audience = pulumi.Output.from_input(args.audience)
 
         # No product policy: APIM checks the token itself, so the links need not wait for one.
-        for api, api_id in args.api_ids.items():
-            apimanagement.ProductApiLink(
-                f"{name}-{api}-link",
-                api_link_id=api,
-                product_id=self.product_id,
-                api_id=api_id,
-                resource_group_name=args.resource_group_name,
-                service_name=args.service_name,
-                opts=child,
-            )
+        link_apis(
+            self,
+            name,
+            product_id=self.product_id,
+            api_ids=args.api_ids,
+            resource_group_name=args.resource_group_name,
+            service_name=args.service_name,
+        )
 
         self.register_outputs(
             {

@@ -14,9 +14,21 @@ import pulumi
 from pulumi_azure_native import apimanagement
 
 from apim_oauth.components.apim.api import POLICY_FORMAT, POLICY_ID
+from apim_oauth.components.apim.product_links import link_apis
 
 PRODUCT_TYPE_BEFORE_SPLIT = "apim-oauth:apim:Product"
 """The type token of both product components until they were split per mode: their alias."""
+
+
+def with_product_alias(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """`opts` plus the alias from the product type both modes had until the split.
+
+    The alias moves a deployed product to its new type without replacing it, and its children follow
+    their parent's alias (pulumi.com/docs/iac/operations/stack-management/refactoring-with-aliases,
+    "Changing a resource's type").
+    """
+    aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=PRODUCT_TYPE_BEFORE_SPLIT)])
+    return pulumi.ResourceOptions.merge(opts, aliases)
 
 
 @dataclass(frozen=True)
@@ -50,14 +62,7 @@ class EntraAppProduct(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EntraAppProductArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        # Until the split per mode both kinds were `apim-oauth:apim:Product`: the alias moves a deployed
-        # product to the new type without replacing it, and its children follow their parent's alias
-        # (pulumi.com/docs/iac/operations/stack-management/refactoring-with-aliases, "Changing a
-        # resource's type").
-        aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=PRODUCT_TYPE_BEFORE_SPLIT)])
-        super().__init__(
-            "apim-oauth:apim:EntraAppProduct", name, None, pulumi.ResourceOptions.merge(opts, aliases)
-        )
+        super().__init__("apim-oauth:apim:EntraAppProduct", name, None, with_product_alias(opts))
         child = pulumi.ResourceOptions(parent=self)
         product = apimanagement.Product(
             f"{name}-product",
@@ -90,15 +95,14 @@ class EntraAppProduct(pulumi.ComponentResource):
 
         # An open product has no subscription to stop callers: until its policy exists, a linked API
         # would answer any caller. Each link therefore waits for the policy.
-        for api, api_id in args.api_ids.items():
-            apimanagement.ProductApiLink(
-                f"{name}-{api}-link",
-                api_link_id=api,
-                product_id=self.product_id,
-                api_id=api_id,
-                resource_group_name=args.resource_group_name,
-                service_name=args.service_name,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
-            )
+        link_apis(
+            self,
+            name,
+            product_id=self.product_id,
+            api_ids=args.api_ids,
+            resource_group_name=args.resource_group_name,
+            service_name=args.service_name,
+            depends_on=[policy],
+        )
 
         self.register_outputs({"productId": self.product_id, "resourceId": self.resource_id})
