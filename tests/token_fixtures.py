@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
@@ -25,6 +26,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from apim_oauth.azure.clouds import CLOUDS, CloudName, TokenVersion
 from apim_oauth.policies.model import AzureAdTokenPolicy, ClaimRequirement, JwtPolicy, audiences_for
 from apim_oauth.policies.rendering import render_policy_document
+from tools.check_token.stack import StackView, load_stack, view_of_plan
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 OTHER_TENANT = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
@@ -303,3 +305,20 @@ def metadata_server() -> Generator[MetadataServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@functools.cache
+def stack_view(name: str) -> StackView:
+    """check-token's view of stack `name`, read from the session's one plan of it (`stack_plan`)."""
+    from tools.plan.program import STACKS_DIR  # the Pulumi SDKs, only for the tests that plan
+    from tools.plan.testing import stack_plan
+
+    if not (STACKS_DIR / f"Pulumi.{name}.yaml").is_file():
+        return load_stack(name)  # raises the command's own error for a stack that does not exist
+    return view_of_plan(name, stack_plan(name))
+
+
+def plan_stacks_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make check-token and mint-token read stacks through `stack_view` (they look it up when they run)."""
+    monkeypatch.setattr("tools.check_token.stack.load_stack", stack_view)
+    monkeypatch.setattr("tools.mint_token.cli.load_stack", stack_view)

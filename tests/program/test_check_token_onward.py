@@ -4,31 +4,23 @@ the gateway's own token step is skipped and reported, in the text and in `--json
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 from pathlib import Path
 
 import jwt
 import pytest
 
+from tests.token_fixtures import plan_stacks_once, stack_view
 from tools.check_token import cli as check_token
-from tools.check_token import stack
 from tools.check_token.onward import read_onward
-from tools.check_token.stack import StackView
 from tools.mint_token.minting import mint
 
 NOW = 1_790_812_800  # 2026-10-01T00:00:00Z
-_PLAN = stack.load_stack
-
-
-@functools.cache
-def view_of(name: str) -> StackView:
-    return _PLAN(name)
 
 
 @pytest.fixture(autouse=True)
 def _planned_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stack, "load_stack", view_of)
+    plan_stacks_once(monkeypatch)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -41,7 +33,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def token_args(tmp_path: Path, client: str = "billing-daemon", product: str = "partners") -> list[str]:
-    minted = mint(view_of("prod"), client, product, NOW, 3600)
+    minted = mint(stack_view("prod"), client, product, NOW, 3600)
     (tmp_path / "token.jwt").write_text(minted.token, encoding="utf-8")
     (tmp_path / "jwks.json").write_text(json.dumps(minted.jwks), encoding="utf-8")
     (tmp_path / "openid.json").write_text(json.dumps(minted.openid_configuration), encoding="utf-8")
@@ -60,7 +52,7 @@ def token_args(tmp_path: Path, client: str = "billing-daemon", product: str = "p
 def test_ledger_path_judges_the_product_validator_and_reports_the_gateway_token(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    backend = view_of("prod").backend["clientId"]
+    backend = stack_view("prod").backend["clientId"]
     code, out, err = run(capsys, "--stack", "prod", "--api", "ledger", *token_args(tmp_path))
     assert (code, err) == (0, "")
     assert out.startswith("ACCEPTED: validate-jwt")
@@ -81,7 +73,7 @@ def test_json_lists_the_onward_authentication(tmp_path: Path, capsys: pytest.Cap
         {
             "policy": "authentication-managed-identity",
             "scope": "API ledger",
-            "resource": view_of("prod").backend["clientId"],
+            "resource": stack_view("prod").backend["clientId"],
             "identity": "system-assigned",
             "outputTokenVariableName": None,
             "ignoreError": False,
@@ -106,7 +98,7 @@ def test_a_rejected_caller_still_sees_where_the_backend_token_would_come_from(
 def test_policy_files_skip_a_document_whose_only_step_is_onward(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    view = view_of("prod")
+    view = stack_view("prod")
     api_file, product_file = tmp_path / "api-ledger.xml", tmp_path / "product-partners.xml"
     api_file.write_text(view.api_policies["ledger"], encoding="utf-8")
     product_file.write_text(view.product_policies["partners"], encoding="utf-8")
@@ -150,7 +142,7 @@ def test_stack_alone_recognises_the_gateway_token_the_backend_received(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # What a backend team pastes when the ledger answers 401: the token the gateway obtained for it.
-    view = view_of("prod")
+    view = stack_view("prod")
     ledger = view.outputs["onward"]["ledger"]
     claims = {
         "aud": ledger["audience"],

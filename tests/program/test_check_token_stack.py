@@ -5,34 +5,24 @@ is rejected with the scope to request; `--stack` alone names the product and cli
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 from pathlib import Path
 from typing import Protocol
 
 import pytest
 
+from tests.token_fixtures import plan_stacks_once, stack_view
 from tools.check_token import cli as check_token
-from tools.check_token import stack
-from tools.check_token.stack import StackView
 from tools.mint_token import cli as mint_token
 from tools.mint_token.minting import TEST_ONLY, mint
 
 STACKS = ["dev", "prod", "china"]
 NOW = 1_790_812_800  # 2026-10-01T00:00:00Z
-_PLAN = stack.load_stack
-
-
-@functools.cache
-def view_of(name: str) -> StackView:
-    return _PLAN(name)
 
 
 @pytest.fixture(autouse=True)
 def _planned_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each stack is planned once per session: the commands look `load_stack` up when they run."""
-    monkeypatch.setattr(stack, "load_stack", view_of)
-    monkeypatch.setattr("tools.mint_token.cli.load_stack", view_of)
+    plan_stacks_once(monkeypatch)
 
 
 class Command(Protocol):
@@ -50,7 +40,7 @@ def run(capsys: pytest.CaptureFixture[str], module: Command, *argv: str) -> tupl
 
 def minted_files(tmp_path: Path, name: str, client: str, product: str) -> list[str]:
     """Mint with the library function and return the check-token arguments that read it."""
-    minted = mint(view_of(name), client, product, NOW, 3600)
+    minted = mint(stack_view(name), client, product, NOW, 3600)
     (tmp_path / "token.jwt").write_text(minted.token, encoding="utf-8")
     (tmp_path / "jwks.json").write_text(json.dumps(minted.jwks), encoding="utf-8")
     (tmp_path / "openid.json").write_text(json.dumps(minted.openid_configuration), encoding="utf-8")
@@ -67,7 +57,7 @@ def minted_files(tmp_path: Path, name: str, client: str, product: str) -> list[s
 
 
 def grants(name: str) -> list[tuple[str, str]]:
-    view = view_of(name)
+    view = stack_view(name)
     return [
         (client, str(product))
         for client, info in view.clients.items()
@@ -79,7 +69,7 @@ def grants(name: str) -> list[tuple[str, str]]:
 def test_every_granted_token_passes_its_products_path(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    view = view_of(name)
+    view = stack_view(name)
     assert grants(name), f"stack {name} grants no client a product"
     for client, product in grants(name):
         args = minted_files(tmp_path, name, client, product)
@@ -118,7 +108,7 @@ def test_stack_alone_says_when_the_caller_is_no_client_of_the_stack(
 
 
 def test_wrong_product_names_the_scope_to_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    view = view_of("dev")
+    view = stack_view("dev")
     args = minted_files(tmp_path, "dev", "billing-daemon", "partners")
     code, out, _ = run(capsys, check_token, "--stack", "dev", "--product", "portal", *args, "--json")
     document = json.loads(out)

@@ -12,11 +12,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from apim_oauth.azure.operations import normalize
 from tools.check_token.claims import listing, strings
 from tools.check_token.policy import Policy, ValidateAzureAdToken
+
+if TYPE_CHECKING:  # the plan needs the Pulumi SDKs, which a file-based check never loads
+    from tools.plan.model import Plan
 
 
 class StackError(Exception):
@@ -73,6 +76,11 @@ def load_stack(name: str) -> StackView:
         plan = compute_plan(name, read_stack_config(stack_file))
     except ConfigError as error:
         raise StackError(f"config error: {error}", config=True) from None
+    return view_of_plan(name, plan)
+
+
+def view_of_plan(name: str, plan: Plan) -> StackView:
+    """What check-token needs of a stack's plan: its outputs and the policies on each request path."""
     view = StackView(name, dict(plan.outputs))
     for resource in plan.resources:
         kind = resource.type.rsplit(":", 1)[-1]
