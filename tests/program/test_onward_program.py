@@ -66,18 +66,6 @@ def identity_of(plan: Plan) -> str:
     return service.outputs["identity"]["principalId"]
 
 
-def waits_on(plan: Plan, resource: RecordedResource) -> set[str]:
-    by_urn = plan.by_urn()
-    seen: set[str] = set()
-    todo = list(resource.dependencies)
-    while todo:
-        urn = todo.pop()
-        if urn not in seen:
-            seen.add(urn)
-            todo.extend(by_urn[urn].dependencies if urn in by_urn else [])
-    return seen
-
-
 def test_ledger_calls_are_validated_for_the_product_app_then_carry_the_gateway_token(plan_of: PlanOf) -> None:
     plan = plan_of("prod")
     partners_app = plan.outputs["products"]["partners"]["audience"]
@@ -178,7 +166,7 @@ def test_only_the_assignments_to_the_identity_wait_on_the_service(plan_of: PlanO
     waiting = [
         r
         for r in plan.resources
-        if r.custom and r.type.startswith("azuread:") and service.urn in waits_on(plan, r)
+        if r.custom and r.type.startswith("azuread:") and service.urn in plan.waits_on(r)
     ]
     assert {r.type for r in waiting} == {
         ASSIGNMENT,
@@ -189,7 +177,7 @@ def test_only_the_assignments_to_the_identity_wait_on_the_service(plan_of: PlanO
     # It waits for the service (the identity) and the backend's principal (the resource), directly.
     assert set(gateway.dependencies) == {service.urn, backend_sp(plan).urn}
     # The backend app, whose role it is, is made while the service is created.
-    assert service.urn not in waits_on(plan, backend_app(plan))
+    assert service.urn not in plan.waits_on(backend_app(plan))
 
 
 def test_the_gateway_token_is_fetched_only_once_the_role_can_be_in_it(plan_of: PlanOf) -> None:
@@ -202,11 +190,11 @@ def test_the_gateway_token_is_fetched_only_once_the_role_can_be_in_it(plan_of: P
     [policy] = [
         r for r in plan.of_type("azure-native:apimanagement:ApiPolicy") if r.inputs["apiId"] == "ledger"
     ]
-    assert {pause.urn, assignment.urn} <= waits_on(plan, policy)
+    assert {pause.urn, assignment.urn} <= plan.waits_on(policy)
     # And no product links the API before its policy exists: no call reaches the backend with the caller's token.
     [link] = [
         r
         for r in plan.of_type("azure-native:apimanagement:ProductApiLink")
         if str(r.inputs["apiId"]).endswith("/apis/ledger")
     ]
-    assert policy.urn in waits_on(plan, link)
+    assert policy.urn in plan.waits_on(link)

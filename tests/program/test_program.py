@@ -39,21 +39,6 @@ def custom(plan: Plan, type_: str) -> list[RecordedResource]:
     return [r for r in plan.resources if r.type == type_]
 
 
-def ancestors_and_deps(plan: Plan, resource: RecordedResource) -> set[str]:
-    """Every URN `resource` waits on, directly or through what it waits on."""
-    by_urn = plan.by_urn()
-    seen: set[str] = set()
-    todo = list(resource.dependencies)
-    while todo:
-        urn = todo.pop()
-        if urn in seen:
-            continue
-        seen.add(urn)
-        if urn in by_urn:
-            todo.extend(by_urn[urn].dependencies)
-    return seen
-
-
 def test_every_stack_file_is_exercised() -> None:
     assert {"dev", "prod", "china"} <= set(STACKS)
 
@@ -135,7 +120,7 @@ def test_no_entra_resource_waits_on_the_apim_service(plan_of: PlanOf, stack: str
     entra = [r for r in plan.resources if r.type.startswith("azuread:") and r.custom]
     assert entra
     for r in entra:
-        waits_on = ancestors_and_deps(plan, r)
+        waits_on = plan.waits_on(r)
         if r.inputs.get("principalObjectId") == identity:
             # Assignments to the identity (directory role, the gateway's app role) need its principal ID.
             assert service_urn in waits_on
@@ -287,7 +272,7 @@ def test_apim_managed_access_waits_for_the_identity_role_to_propagate(plan_of: P
     clients = custom(plan, "azure-native:apimanagement:ClientApplication")
     assert clients
     for client in clients:
-        assert pause.urn in ancestors_and_deps(plan, client)
+        assert pause.urn in plan.waits_on(client)
 
 
 def test_removing_a_product_keeps_the_apis_other_products_use(plan_of: PlanOf) -> None:
@@ -345,7 +330,7 @@ def test_validate_jwt_policies_do_not_wait_for_client_apps(plan_of: PlanOf) -> N
     }
     assert client_apps
     for policy in custom(plan, "azure-native:apimanagement:ProductPolicy"):
-        assert not client_apps & ancestors_and_deps(plan, policy), policy.name
+        assert not client_apps & plan.waits_on(policy), policy.name
 
 
 @pytest.mark.slow  # a fresh interpreter per command line

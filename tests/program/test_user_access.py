@@ -43,19 +43,6 @@ def portal_revision(plan: StackPlan) -> RecordedResource:
     return found[0]
 
 
-def waits_on(plan: StackPlan, resource: RecordedResource) -> set[str]:
-    """Every URN `resource` waits on, directly or through what it waits on."""
-    by_urn = plan.by_urn()
-    seen: set[str] = set()
-    todo = list(resource.dependencies)
-    while todo:
-        urn = todo.pop()
-        if urn not in seen:
-            seen.add(urn)
-            todo.extend(by_urn[urn].dependencies if urn in by_urn else [])
-    return seen
-
-
 def test_each_client_registers_its_redirect_uris_under_its_platform(plan_of: PlanOf) -> None:
     plan = plan_of("dev")
     web = app(plan, "Web portal (dev)")
@@ -250,16 +237,16 @@ def test_no_entra_app_waits_on_the_apim_service(plan_of: PlanOf) -> None:
         *[a for a in plan.of_type(ROLE_ASSIGNMENT) if a.inputs["principalObjectId"] == GROUP],
     ]
     assert len(people) > 20
-    waiting = [r.name for r in people if service.urn in waits_on(plan, r)]
+    waiting = [r.name for r in people if service.urn in plan.waits_on(r)]
     assert waiting == []
     # The APIM side does wait, as it must.
-    assert service.urn in waits_on(plan, plan.one(SERVER, authsid="echo"))
+    assert service.urn in plan.waits_on(plan.one(SERVER, authsid="echo"))
 
 
 def test_the_portal_is_published_after_what_it_bakes_in(plan_of: PlanOf) -> None:
     plan = plan_of("dev")
     revision = portal_revision(plan)
-    deps = waits_on(plan, revision)
+    deps = plan.waits_on(revision)
     for resource in (
         plan.one(IDENTITY_PROVIDER, type="aad"),
         plan.one(SERVER, authsid="echo"),

@@ -70,6 +70,18 @@ class Plan:
     def by_urn(self) -> dict[str, RecordedResource]:
         return {r.urn: r for r in self.resources}
 
+    def waits_on(self, resource: RecordedResource) -> set[str]:
+        """Every URN `resource` waits on, directly or through what it waits on (the engine's order)."""
+        by_urn = self.by_urn()
+        seen: set[str] = set()
+        todo = list(resource.dependencies)
+        while todo:
+            urn = todo.pop()
+            if urn not in seen:
+                seen.add(urn)
+                todo.extend(by_urn[urn].dependencies if urn in by_urn else [])
+        return seen
+
 
 def is_secret(value: Any) -> bool:
     return rpc.is_rpc_secret(value)
