@@ -1,7 +1,7 @@
 """What the Entra backend and the APIM service are given, from the validated configuration: pure
 mappings, settings -> args.
 
-Components take their own typed args and never read the configuration (design habit 4); these
+Components take their own typed args and never read the configuration (docs/conventions.md#components-never-read-the-configuration); these
 functions are the one place that knows both shapes.
 """
 

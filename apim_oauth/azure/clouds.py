@@ -1,7 +1,7 @@
 """The Microsoft clouds a deployment can target, and the Entra endpoints each one uses.
 
-Facts from the reference (entra-apim.md, section 6). The US Government v1 issuer is documented
-inconsistently; we take `sts.windows.net`, as Entra's own v1 metadata for that cloud reports.
+Facts and their sources: docs/sources.md#clouds. No Microsoft page found states the v1 issuer of the
+US Government or China cloud; the readings taken are there, one line each here.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Entra treats a changed permission ID as a delete + create, which revokes every grant of it. So IDs
 are uuid5 of the app's stable key and the permission's value: the same configuration yields the
-same GUIDs on every run and every machine, forever (design habit 7). Never `uuid4()`.
+same GUIDs on every run and every machine, forever (docs/conventions.md#ids-and-dates-are-stable). Never `uuid4()`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The token a backend receives from the gateway's managed identity, and what the backend must check.
 
-Facts (entra-docs `access-token-claims-reference.md`; reference entra-apim.md, sections 5 and 6):
+Facts (entra-docs `access-token-claims-reference.md`; docs/sources.md#entra-access-tokens, docs/sources.md#clouds):
 the API's app decides the version (`requestedAccessTokenVersion`), whatever endpoint issued it; `iss`
 is `https://{v1-issuer-host}/{tid}/` in v1 tokens and `https://{login-host}/{tid}/v2.0` in v2; `aud`
 is always the client ID in v2, and "can be the client ID or the resource URI used in the request" in

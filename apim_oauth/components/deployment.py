@@ -1,6 +1,6 @@
 """The whole deployment of one stack: wires the Entra and APIM components together.
 
-Siblings are wired here and only here (design habit 4), so each component can be built in a test
+Siblings are wired here and only here (docs/conventions.md#components-never-read-the-configuration), so each component can be built in a test
 from hand-made args. Nothing Entra-side waits on the APIM service: an APIM service takes tens of
 minutes to create, and the apps, principals, grants and secrets are made meanwhile. Only the
 service's children and the role assignment for its identity depend on it.
@@ -89,7 +89,7 @@ class Deployment(pulumi.ComponentResource):
                 f"{name}-{p.name}-app",
                 ProductAppArgs(
                     product_name=p.name,
-                    # APIM's own conventions for the app it makes for a product (reference 1.B.2).
+                    # APIM's own conventions for the app it makes for a product (docs/sources.md#apim-application-based-access).
                     display_name=f"APIMProductApplication{p.name}",
                     role_value=p.role_value,
                     token_version=s.backend.token_version,
@@ -253,7 +253,7 @@ class Deployment(pulumi.ComponentResource):
                 )
                 product_resource_ids[p.name] = product.resource_id
                 # `aud` of a token for the product's scope: the client ID in v2 tokens, the App ID
-                # URI the client asked for in v1 tokens (reference 5).
+                # URI the client asked for in v1 tokens (docs/sources.md#entra-access-tokens).
                 v1 = s.backend.token_version == 1
                 self.products[p.name] = pulumi.Output.all(
                     product.product_id, audience.client_id, audience.app_id_uri
@@ -267,7 +267,7 @@ class Deployment(pulumi.ComponentResource):
                 )
             else:
                 app = product_apps[p.name]
-                # The `aud` Entra puts in tokens for the app (reference 5), which APIM checks.
+                # The `aud` Entra puts in tokens for the app (docs/sources.md#entra-access-tokens), which APIM checks.
                 aud = app.app_id_uri if s.backend.token_version == 1 else app.client_id
                 managed = ApimManagedProduct(
                     f"{name}-{p.name}",
@@ -306,7 +306,7 @@ class Deployment(pulumi.ComponentResource):
                     display_name=c.display_name,
                     owner_id=service.user_ids[c.owner],
                     product_resource_ids={p: product_resource_ids[p] for p in c.products},
-                    # APIM registers each client's Entra app with its identity (reference 1.B).
+                    # APIM registers each client's Entra app with its identity (docs/sources.md#apim-application-based-access).
                     depends_on=[service.role_ready] if service.role_ready else [],
                     resource_group_name=group,
                     service_name=service_name,

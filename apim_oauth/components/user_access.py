@@ -43,7 +43,7 @@ from apim_oauth.config.settings import Settings
 from apim_oauth.config.sign_in import ClientSignIn
 
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
-"""Microsoft Graph's application ID, the same in every cloud (reference entra-apim.md, section 7)."""
+"""Microsoft Graph's application ID, the same in every cloud (docs/sources.md#well-known-ids-and-naming-rules)."""
 # What the portal's sign-in app asks of Microsoft Graph: MSAL 2 adds `openid profile offline_access`
 # to every sign-in (msal-browser OIDC_DEFAULT_SCOPES); `email` and `profile` make Entra put the
 # optional claims below in the ID token (azure-docs includes/api-management-developer-portal-entra-app.md:

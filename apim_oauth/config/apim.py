@@ -22,7 +22,7 @@ Sku = Literal[
     "PremiumV2",
 ]
 SKUS = cast("tuple[Sku, ...]", get_args(Sku))
-# Application-based access (product OAuth managed by APIM) is a preview for these tiers only (reference 1.B).
+# Application-based access (product OAuth managed by APIM) is a preview for these tiers only (docs/sources.md#apim-application-based-access).
 APPLICATION_ACCESS_SKUS = frozenset({"Developer", "Basic", "Standard", "Premium"})
 
 

@@ -68,7 +68,7 @@ class BackendSettings(Model):
     @model_validator(mode="before")
     @classmethod
     def _assignment_default(cls, data: Any) -> Any:
-        # Without it Entra issues app-only tokens with no `roles` to any client in the tenant (reference 5).
+        # Without it Entra issues app-only tokens with no `roles` to any client in the tenant (docs/sources.md#entra-access-tokens).
         raw = cast("Mapping[str, Any]", data) if isinstance(data, Mapping) else None
         if raw is not None:
             key = next(
@@ -112,7 +112,7 @@ class BackendSettings(Model):
         uri = self.identifier_uri
         if uri is None:
             return None
-        # Entra's secure default (reference 7): a new URI must carry the tenant ID, the app ID or a verified
+        # Entra's secure default (docs/sources.md#well-known-ids-and-naming-rules): a new URI must carry the tenant ID, the app ID or a verified
         # domain. The app ID is unknown until deployment, so a configured api:// URI must carry the tenant.
         tenant_form = re.fullmatch(rf"api://{re.escape(tenant_id)}/[A-Za-z0-9._~\-/]+", uri, re.IGNORECASE)
         domain_form = re.fullmatch(r"https://[a-z0-9.-]+\.[a-z]{2,}/[A-Za-z0-9._~\-/]+", uri, re.IGNORECASE)

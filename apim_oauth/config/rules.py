@@ -267,7 +267,7 @@ def api_clients(
 def check_azure_ad_token_clients(
     products: Sequence[ProductSettings], apis: Sequence[ApiSettings], clients: Sequence[ClientSettings]
 ) -> None:
-    # validate-azure-ad-token admits only the listed client applications (reference 4): with none it
+    # validate-azure-ad-token admits only the listed client applications (docs/sources.md#token-policies): with none it
     # would reject every caller.
     for index, product in enumerate(products):
         if (

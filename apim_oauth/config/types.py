@@ -184,7 +184,7 @@ def _date(value: object) -> date:
 GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 SLUG = r"[a-z][a-z0-9-]{0,39}"
 SLUG_HINT = "use 1-40 lowercase letters, digits and '-', starting with a letter"
-# Entra's rule for scope and app-role values (reference 7): no spaces, no leading '.', at most 120
+# Entra's rule for scope and app-role values (docs/sources.md#well-known-ids-and-naming-rules): no spaces, no leading '.', at most 120
 # characters from letters, digits and a fixed set of symbols.
 PERMISSION_VALUE = r"(?!\.)[A-Za-z0-9:!#$%&'()*+,\-./;<=>?@\[\]^_`{|}~]{1,120}"
 PERMISSION_HINT = (

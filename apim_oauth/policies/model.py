@@ -38,7 +38,7 @@ class ClaimRequirement:
     @classmethod
     def roles(cls, values: Iterable[str], match: Match = "all") -> ClaimRequirement:
         """App roles (application permissions; what client-credentials tokens carry). `roles` is a
-        JSON array in the token: each element is a value, no separator (reference 3)."""
+        JSON array in the token: each element is a value, no separator (docs/sources.md#token-policies)."""
         return cls("roles", tuple(values), match)
 
     @classmethod
@@ -98,7 +98,7 @@ class ManagedIdentityAuth:
 
 def audiences_for(token_version: TokenVersion, client_id: str, app_id_uri: str) -> tuple[str, ...]:
     """The `aud` values a backend's tokens carry: v2 always the client ID; v1 the App ID URI the
-    client asked for, or the client ID (reference, section 5)."""
+    client asked for, or the client ID (docs/sources.md#entra-access-tokens)."""
     if token_version == 2:
         return (client_id,)
     if app_id_uri == client_id:

@@ -28,7 +28,7 @@ The shape of a document (this module is its one source; the tests parse it back)
         <on-error><base /></on-error>
     </policies>
 
-or, in `<inbound>` instead of `<validate-jwt>` (reference entra-apim.md, section 4; it takes its
+or, in `<inbound>` instead of `<validate-jwt>` (docs/sources.md#token-policies; it takes its
 metadata, keys and issuer from the tenant, so it has no openid-config, issuers or clock-skew):
 
     <validate-azure-ad-token tenant-id="{tenant}" authentication-endpoint="https://{login-host}"
@@ -126,7 +126,7 @@ def _validate_jwt(policy: JwtPolicy) -> ET.Element:
         {"url": policy.cloud.openid_config_url(policy.tenant_id, policy.token_version)},
     )
     element.append(_list("audiences", "audience", policy.audiences))
-    # Explicit rather than discovered: China's v1 issuer host is not its login host (reference 6).
+    # Explicit rather than discovered: China's v1 issuer host is not its login host (docs/sources.md#clouds).
     element.append(_list("issuers", "issuer", (policy.cloud.issuer(policy.tenant_id, policy.token_version),)))
     _append_claims(element, policy.required_claims)
     return element

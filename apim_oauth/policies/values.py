@@ -1,7 +1,7 @@
 """Which configuration values may reach policy XML.
 
 APIM evaluates an attribute or text value of the form `@(...)` / `@{...}` as C# on the gateway and
-replaces `{{name}}` with a named value (reference, section 3). Escaping cannot stop either: they are
+replaces `{{name}}` with a named value (docs/sources.md#token-policies). Escaping cannot stop either: they are
 interpreted after XML parsing. So a value from configuration that could become one is refused, as is
 a character XML 1.0 cannot carry.
 """

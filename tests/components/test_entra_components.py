@@ -272,7 +272,7 @@ def test_app_id_uri_uses_the_backend_own_client_id_without_a_cycle() -> None:
     assert uri.inputs["identifierUri"] == f"api://{client_id}"
     assert uri.inputs["applicationId"] == f"/applications/{app.outputs['objectId']}"
     assert app.urn in uri.dependencies
-    # Set on the app itself, the URI would need the app's own output: a cycle (reference 8.5).
+    # Set on the app itself, the URI would need the app's own output: a cycle (docs/sources.md#the-entra-resources-of-the-azuread-provider).
     assert not app.inputs.get("identifierUris")
     assert plan.outputs["backendAppIdUri"] == f"api://{client_id}"
     assert plan.outputs["backendClientId"] == client_id

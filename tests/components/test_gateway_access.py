@@ -54,7 +54,7 @@ def test_each_api_gets_the_checks_of_its_token() -> None:
     outputs = plan_of().outputs
     assert outputs["resources"] == {"ledger": BACKEND, "audit": f"api://{BACKEND}"}
     ledger, audit = outputs["checks"]["ledger"], outputs["checks"]["audit"]
-    # China's v1 issuer host is not its login host (reference entra-apim.md, section 6).
+    # China's v1 issuer host is not its login host (docs/sources.md#clouds).
     assert ledger["issuer"] == audit["issuer"] == f"https://sts.chinacloudapi.cn/{TENANT}/"
     assert (ledger["audience"], audit["audience"]) == (BACKEND, f"api://{BACKEND}")
     assert ledger["gatewayObjectId"] == IDENTITY

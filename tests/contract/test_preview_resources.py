@@ -122,7 +122,7 @@ def test_the_dev_products_application_block_names_the_app_the_program_registers(
     app = apps[entra["applicationId"]]
     assert app.inputs["displayName"] == "APIMProductApplicationinternal"
     assert [r["value"] for r in app.inputs["appRoles"]] == ["Product.Internal.All"]
-    # dev issues v2 tokens, whose `aud` is the client ID (reference 5).
+    # dev issues v2 tokens, whose `aud` is the client ID (docs/sources.md#entra-access-tokens).
     assert entra["audience"] == app.outputs["clientId"]
     assert plan.outputs["products"]["internal"]["audience"] == entra["audience"]
 

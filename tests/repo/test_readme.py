@@ -493,7 +493,7 @@ def sample_files(plan: Mapping[str, Any]) -> dict[str, bytes]:
 
 
 def test_readme_shows_the_two_commands() -> None:
-    # Contract (design.md): the README's two commands, each in a fenced shell block.
+    # Contract: the README's two commands, each in a fenced shell block.
     shown = {c.argv for c in COMMANDS}
     assert ("make", "plan") in shown
     assert ("make", "test") in shown

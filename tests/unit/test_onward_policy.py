@@ -69,7 +69,7 @@ def test_a_resource_is_escaped_by_the_xml_library() -> None:
     assert onward.get("resource") == 'https://contoso.example/a"b<c'
 
 
-# (cloud, version) -> the `iss` of the backend's token (reference entra-apim.md, section 6).
+# (cloud, version) -> the `iss` of the backend's token (docs/sources.md#clouds).
 ISSUERS: dict[tuple[CloudName, TokenVersion], str] = {
     ("global", 1): f"https://sts.windows.net/{TENANT}/",
     ("global", 2): f"https://login.microsoftonline.com/{TENANT}/v2.0",

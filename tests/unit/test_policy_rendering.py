@@ -1,6 +1,6 @@
-"""Policy rendering: the XML a gateway will run, checked against the reference (entra-apim.md, 3-6).
+"""Policy rendering: the XML a gateway will run, checked against docs/sources.md#token-policies and docs/sources.md#clouds.
 
-Expected URLs and issuers are written out here from the reference's tables, not computed with
+Expected URLs and issuers are written out here from the tables of docs/sources.md, not computed with
 `apim_oauth.azure.clouds`, so a wrong endpoint there fails these tests too.
 """
 
@@ -31,7 +31,7 @@ BACKEND = "11111111-2222-3333-4444-555555555555"
 APP_ID_URI = f"api://{BACKEND}"
 CLIENT = "99999999-8888-7777-6666-555555555555"
 
-# (cloud, token version) -> (openid-config URL, issuer), from the reference's section 6.
+# (cloud, token version) -> (openid-config URL, issuer), from docs/sources.md#clouds.
 REFERENCE: dict[tuple[CloudName, TokenVersion], tuple[str, str]] = {
     ("global", 1): (
         f"https://login.microsoftonline.com/{TENANT}/.well-known/openid-configuration",

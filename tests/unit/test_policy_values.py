@@ -1,5 +1,5 @@
 """Which values may reach policy XML: the gateway runs `@(...)`/`@{...}` and resolves `{{name}}`
-after it parses the XML (reference, section 3), so escaping cannot make those safe."""
+after it parses the XML (docs/sources.md#token-policies), so escaping cannot make those safe."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`python -m tools check-token`: would the gateway accept this token, and if not, why (contract:
-shared/design.md). Arguments, files and output only; the checking is `tools.check_token.evaluation`.
+docs/debug-a-401.md). Arguments, files and output only; the checking is `tools.check_token.evaluation`.
 
 The token itself is never printed: only what it says (issuer, audience, caller, claims).
 """

@@ -3,7 +3,7 @@
 The plan (tools.plan: the real program under the offline engine) is the one source: the policy
 documents are the `value` of the ProductPolicy, ApiPolicy and ApiOperationPolicy resources it
 registers, the links between products and APIs are its ProductApiLink resources, and the stack
-outputs (contract: shared/design.md) name each product's audience and scope and each client's ID.
+outputs (contract: docs/configuration.md, stack outputs) name each product's audience and scope and each client's ID.
 Nothing is written to disk first.
 """
 

@@ -44,7 +44,7 @@ class Verdict:
     """Keys of fidelity.OPEN_QUESTIONS whose reading decided part of this verdict."""
 
     def to_json(self) -> dict[str, object]:
-        """The `--json` shape (contract: shared/design.md), plus the library whose behaviour was
+        """The `--json` shape (contract: docs/debug-a-401.md), plus the library whose behaviour was
         applied, the warnings and the open questions that bear on the verdict."""
         return {
             "accepted": self.accepted,

@@ -1,4 +1,4 @@
-"""`python -m tools diff`: a stack planned at two points, compared offline (contract: design.md)."""
+"""`python -m tools diff`: a stack planned at two points, compared offline (contract: docs/review-a-change.md)."""
 
 from __future__ import annotations
 

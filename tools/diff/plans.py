@@ -1,4 +1,4 @@
-"""The two plans a diff compares, as read from plan JSON (the contract in design.md).
+"""The two plans a diff compares, as read from plan JSON (the contract in docs/offline-plan.md).
 
 The current side is planned in this process; the base side is a saved plan JSON, or the stack planned
 at a git ref by that tree's own `python -m tools plan`, so the code of that ref decides its plan.

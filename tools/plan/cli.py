@@ -1,4 +1,4 @@
-"""`python -m tools plan`: the stack's whole deployment, computed offline (contract: design.md)."""
+"""`python -m tools plan`: the stack's whole deployment, computed offline (contract: docs/offline-plan.md)."""
 
 from __future__ import annotations
 

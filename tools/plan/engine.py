@@ -1,7 +1,7 @@
 """The offline engine: runs a Pulumi program in-process under the SDK's mocks and records it.
 
 The `Mocks` interface does not see parents, dependencies or aliases; the mock monitor's
-`RegisterResource` request does (reference, section 2), so a monitor subclass records them.
+`RegisterResource` request does (docs/sources.md#the-pulumi-sdks-mocks), so a monitor subclass records them.
 """
 
 from __future__ import annotations

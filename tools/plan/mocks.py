@@ -61,7 +61,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 "tenantId": self.tenant_id,
                 "subscriptionId": OFFLINE_SUBSCRIPTION_ID,
             }
-            # The SDK wants a list of failures here, not None (reference 2: mock gotchas).
+            # The SDK wants a list of failures here, not None (docs/sources.md#the-pulumi-sdks-mocks).
             return config, []
         if args.token == "azuread:index/getServicePrincipal:getServicePrincipal":
             # A service principal that already exists in the tenant (Microsoft Graph's, say): its

@@ -1,4 +1,4 @@
-"""The plan as JSON (contract shape in design.md): what `--json FILE` writes and the diff reads."""
+"""The plan as JSON (contract shape in docs/offline-plan.md): what `--json FILE` writes and the diff reads."""
 
 from __future__ import annotations
 

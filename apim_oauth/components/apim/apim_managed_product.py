@@ -1,4 +1,4 @@
-"""A product in `apim-managed` mode: APIM's application-based access (reference 1).
+"""A product in `apim-managed` mode: APIM's application-based access (docs/sources.md#apim-application-based-access).
 
 APIM checks the tokens itself, against the Entra app named in the product's `application.entra`:
 the app the program registers for the product (`ProductApp`), so the product's audience and
@@ -44,7 +44,7 @@ class ApimManagedProductArgs:
     """Client ID of the product's Entra app (`ProductApp.client_id`)."""
     audience: pulumi.Input[str]
     """The `aud` of the tokens Entra issues for that app: its client ID for v2 tokens, its App ID URI
-    for v1 (reference 5)."""
+    for v1 (docs/sources.md#entra-access-tokens)."""
     api_ids: Mapping[str, pulumi.Input[str]]
     """API name -> ARM resource ID of the API, for each API the product links to (in link order)."""
     resource_group_name: pulumi.Input[str]

@@ -1,4 +1,4 @@
-"""A client application registered in APIM, for products with application-based access (reference 1.B.3).
+"""A client application registered in APIM, for products with application-based access (docs/sources.md#apim-application-based-access).
 
 APIM itself creates the client's Entra app (`APIMApplication<name>`) with its managed identity and
 grants it `Product.<Name>.All` on each linked product's app; this program never touches Entra for it.
@@ -63,7 +63,7 @@ class ClientApplication(pulumi.ComponentResource):
             service_name=args.service_name,
             display_name=s.display_name,
             owner_id=args.owner_id,
-            # APIM registers the client's Entra app with its managed identity (reference 1.B.3).
+            # APIM registers the client's Entra app with its managed identity (docs/sources.md#apim-application-based-access).
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         client = s.client_application_id

@@ -1,9 +1,9 @@
 """The API Management service: its resource group, managed identity, Entra role and owner users.
 
 The service's system-assigned identity is what APIM uses to register Entra apps for products with
-application-based access (reference 1.B.1); it needs the directory role Application Administrator,
+application-based access (docs/sources.md#apim-application-based-access); it needs the directory role Application Administrator,
 which only a Privileged Role Administrator (or a pipeline identity with
-`RoleManagement.ReadWrite.Directory`) can grant (reference 8.6). Teams whose administrator grants
+`RoleManagement.ReadWrite.Directory`) can grant (docs/sources.md#apim-application-based-access). Teams whose administrator grants
 the role by hand turn `assign_application_administrator` off.
 
 A new role reaches the identity's tokens only after it has propagated, and the platform caches a
@@ -23,7 +23,7 @@ import pulumi_azuread as azuread
 import pulumiverse_time
 from pulumi_azure_native import apimanagement, resources
 
-# Directory role *template* ID of Application Administrator (reference 7): the same in every tenant,
+# Directory role *template* ID of Application Administrator (docs/sources.md#well-known-ids-and-naming-rules): the same in every tenant,
 # which is what `DirectoryRoleAssignment.role_id` expects for a built-in role.
 APPLICATION_ADMINISTRATOR_ROLE_ID = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
 ROLE_PROPAGATION_PAUSE = "5m"
@@ -33,7 +33,7 @@ reach token issuance is not documented: this is a guess, and the one line to cha
 
 @dataclass(frozen=True)
 class ApimUser:
-    """An APIM user; here, one that owns client applications (reference 1.B.3)."""
+    """An APIM user; here, one that owns client applications (docs/sources.md#apim-application-based-access)."""
 
     user_id: str
     """The user's identifier inside the service (the key of `Service.user_ids`)."""
@@ -121,7 +121,7 @@ class Service(pulumi.ComponentResource):
             sku=apimanagement.ApiManagementServiceSkuPropertiesArgs(name=s.sku, capacity=s.capacity),
             publisher_name=s.publisher_name,
             publisher_email=s.publisher_email,
-            # The identity APIM uses to create the Entra apps of application-based access (reference 1.B.1).
+            # The identity APIM uses to create the Entra apps of application-based access (docs/sources.md#apim-application-based-access).
             identity=apimanagement.ApiManagementServiceIdentityArgs(
                 type=apimanagement.ApimIdentityType.SYSTEM_ASSIGNED
             ),
@@ -136,7 +136,7 @@ class Service(pulumi.ComponentResource):
         self.role_ready = None
         if s.assign_application_administrator:
             # Needs Privileged Role Administrator (or RoleManagement.ReadWrite.Directory) from whoever
-            # deploys (reference 8.6). Only this assignment waits for the service: it needs the
+            # deploys (docs/sources.md#apim-application-based-access). Only this assignment waits for the service: it needs the
             # principal ID, which exists once the service does.
             self.role_assignment = azuread.DirectoryRoleAssignment(
                 f"{name}-application-administrator",
@@ -162,7 +162,7 @@ class Service(pulumi.ComponentResource):
                 email=user.email,
                 first_name=user.first_name,
                 last_name=user.last_name,
-                # Owners exist to own client applications (reference 1.B.3); they need no sign-up mail.
+                # Owners exist to own client applications (docs/sources.md#apim-application-based-access); they need no sign-up mail.
                 state=apimanagement.UserState.ACTIVE,
                 notify=False,
                 opts=child,

@@ -1,6 +1,6 @@
 """The Entra app that represents the API: scopes, app roles, App ID URI, service principal.
 
-The portal steps of reference 1.A.1 as one component. Scope and role IDs come from
+The portal steps of registering an API's app (docs/sources.md#protecting-an-api-with-entra-apps) as one component. Scope and role IDs come from
 `apim_oauth.azure.ids.permission_id`, so they are known at plan time and never change for a given value.
 """
 
@@ -73,7 +73,7 @@ class AppRole:
 @dataclass(frozen=True)
 class BackendApiArgs:
     """What the backend app is made of. Scope and role values are distinct from each other (they
-    share one namespace on an app registration) and follow Entra's rules (reference 7)."""
+    share one namespace on an app registration) and follow Entra's rules (docs/sources.md#well-known-ids-and-naming-rules)."""
 
     display_name: str
     identifier_uri: str | None
@@ -81,7 +81,7 @@ class BackendApiArgs:
     token_version: TokenVersion
     """`requestedAccessTokenVersion`: the version of the access tokens Entra issues for the app."""
     app_role_assignment_required: bool
-    """Whether Entra issues tokens only to principals assigned an app role (reference 5)."""
+    """Whether Entra issues tokens only to principals assigned an app role (docs/sources.md#entra-access-tokens)."""
     scopes: tuple[Scope, ...]
     app_roles: tuple[AppRole, ...]
     owners: Owners
@@ -122,7 +122,7 @@ class BackendApi(pulumi.ComponentResource):
                 owners=args.owners.object_ids,
                 api=azuread.ApplicationApiArgs(
                     # Entra's default (null) means v1 tokens whose `aud` is the App ID URI, not the client
-                    # ID: the most common cause of 401s under a v2 policy (reference 5, 8.1).
+                    # ID: the most common cause of 401s under a v2 policy (docs/sources.md#entra-access-tokens).
                     requested_access_token_version=args.token_version,
                     oauth2_permission_scopes=[
                         azuread.ApplicationApiOauth2PermissionScopeArgs(
@@ -162,7 +162,7 @@ class BackendApi(pulumi.ComponentResource):
             name,
             self.application,
             identifier_uri=args.identifier_uri,
-            # Else Entra gives any app in the tenant an app-only token with no `roles` (reference 5).
+            # Else Entra gives any app in the tenant an app-only token with no `roles` (docs/sources.md#entra-access-tokens).
             app_role_assignment_required=args.app_role_assignment_required,
             owners=args.owners,
         )
@@ -192,7 +192,7 @@ def expose_api(
     """Give an app that represents an API its App ID URI and service principal; returns the URI as
     set (so users wait for it) and the principal. `identifier_uri` None means `api://{client_id}`."""
     # `api://{client_id}` needs the app's own client ID: set on the app itself it is a dependency
-    # cycle (reference 8.5), so a separate resource adds it once the app exists. The app must
+    # cycle (docs/sources.md#the-entra-resources-of-the-azuread-provider), so a separate resource adds it once the app exists. The app must
     # ignore changes to `identifier_uris`, or each `up` would remove it again.
     uri = azuread.ApplicationIdentifierUri(
         f"{name}-identifier-uri",

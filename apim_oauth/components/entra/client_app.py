@@ -1,7 +1,7 @@
 """A client app that calls the APIs: its permissions, the admin consent for them, its secrets, and
 how it signs users in (its platform and redirect URIs).
 
-Reference 1.A.2 as one component. The resources it may call are wired in by the parent as grants
+The portal steps of registering a client app (docs/sources.md#protecting-an-api-with-entra-apps) as one component. The resources it may call are wired in by the parent as grants
 (an app role on an API's service principal, or delegated scopes), so this module knows nothing of
 which backend or product they belong to. Platforms are the `azuread.Application` blocks `web`,
 `single_page_application` and `public_client` (hashicorp/terraform-provider-azuread
@@ -300,7 +300,7 @@ class ClientApp(pulumi.ComponentResource):
                 end_date = secret_end_date(slot, args.secret.validity_days)
                 rotated = slot.rotated.isoformat()
                 # Dates come from configuration, never the clock, so a preview on another day shows no
-                # change (reference 8.4). Each slot is its own password: bumping one slot's date replaces
+                # change (docs/sources.md#the-entra-resources-of-the-azuread-provider). Each slot is its own password: bumping one slot's date replaces
                 # only that one, and the other stays valid while callers move over. The start is the slot
                 # date too, not the creation time: else a slot dated ahead would live longer than
                 # validity_days, and a credential lifetime policy could refuse it.

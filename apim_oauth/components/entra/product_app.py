@@ -1,6 +1,6 @@
 """The Entra app that represents one `entra-app` product: its own audience and one application role.
 
-The same shape APIM gives the app it makes for application-based access (reference 1.B.2-3): an
+The same shape APIM gives the app it makes for application-based access (docs/sources.md#apim-application-based-access): an
 app named `APIMProductApplication<product>` with the role `Product.<Name>.All`, so a product can
 move between the two modes without its callers learning a new pattern.
 """
@@ -28,7 +28,7 @@ class ProductAppArgs:
     role_value: str
     """The one application role; APIM's own convention is `Product.<Name>.All`."""
     token_version: TokenVersion
-    """Access token version; it decides the `aud` the product's policy must expect (reference 5)."""
+    """Access token version; it decides the `aud` the product's policy must expect (docs/sources.md#entra-access-tokens)."""
     owners: Owners
     """The app's owners (see `Owners`)."""
 
@@ -67,7 +67,7 @@ class ProductApp(pulumi.ComponentResource):
                             f"Lets an application call the APIs of the API Management product "
                             f"{args.product_name!r} with client credentials."
                         ),
-                        # Client-credentials callers only, as APIM's own product apps (reference 1.B.3).
+                        # Client-credentials callers only, as APIM's own product apps (docs/sources.md#apim-application-based-access).
                         allowed_member_types=["Application"],
                         enabled=True,
                     )
@@ -83,7 +83,7 @@ class ProductApp(pulumi.ComponentResource):
             name,
             self.application,
             identifier_uri=None,
-            # Only clients holding the product role get a token at all (reference 5): admission to the
+            # Only clients holding the product role get a token at all (docs/sources.md#entra-access-tokens): admission to the
             # product is decided in Entra, not just by the gateway's `roles` check.
             app_role_assignment_required=True,
             owners=args.owners,
