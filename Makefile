@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 INSTALL := $(PYTHON) tools/install.py --python $(PYTHON) $(if $(PIP),--pip)
 PYTEST_SELECT := $(if $(SLOW),,-m "not slow")
 
-.PHONY: plan test test-all lint types unit bench lock schema clean
+.PHONY: plan test test-all lint types unit bench lock schema docs clean
 
 $(VENV)/.runtime: pyproject.toml uv.lock
 	$(INSTALL) runtime
@@ -56,6 +56,10 @@ lock:
 # After changing the configuration model: regenerate the JSON Schema editors validate stack files with.
 schema: $(VENV)/.runtime
 	$(BIN)/python -m apim_oauth.config.schema > stacks/schema.json
+
+# After changing the configuration model: regenerate the Default and Accepts columns of docs/configuration.md.
+docs: $(VENV)/.runtime
+	$(BIN)/python -m tools.config_reference docs/configuration.md
 
 clean:
 	rm -rf $(VENV) .tools
