@@ -15,6 +15,7 @@ COMMANDS = {
     "check-token": ("tools.check_token.cli", "would the gateway accept this token, and if not, why"),
     "mint-token": ("tools.mint_token.cli", "mint a test-only token for a stack's client and product"),
     "diff": ("tools.diff.cli", "what a change does to a stack, in words"),
+    "check-cors": ("tools.check_cors.cli", "would the gateway's cors let a browser page call this API"),
 }
 
 
