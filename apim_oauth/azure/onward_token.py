@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apim_oauth.azure.clouds import Cloud, TokenVersion
+from apim_oauth.azure.token_audience import token_audience
 
 v1_audience_is_resource = True
 """Our reading of the v1 `aud` of a token requested for `resource` (see the module docstring)."""
@@ -35,5 +36,9 @@ def backend_check(
 ) -> BackendCheck:
     """The `iss` and `aud` of the token the gateway obtains for `resource` (the backend app's client
     ID `client_id`, or one of its identifier URIs)."""
-    audience = resource if token_version == 1 and v1_audience_is_resource else client_id
+    audience = (
+        token_audience(token_version, client_id=client_id, app_id_uri=resource)
+        if v1_audience_is_resource
+        else client_id
+    )
     return BackendCheck(cloud.issuer(tenant_id, token_version), audience, token_version)

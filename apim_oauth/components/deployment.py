@@ -16,6 +16,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from apim_oauth.azure.naming import grant_key
+from apim_oauth.azure.token_audience import token_audience
 from apim_oauth.component_args import backend_args, service_args
 from apim_oauth.components.apim.api import Api, ApiArgs, OpenApiImport
 from apim_oauth.components.apim.apim_managed_product import ApimManagedProduct, ApimManagedProductArgs
@@ -252,23 +253,22 @@ class Deployment(pulumi.ComponentResource):
                     child,
                 )
                 product_resource_ids[p.name] = product.resource_id
-                # `aud` of a token for the product's scope: the client ID in v2 tokens, the App ID
-                # URI the client asked for in v1 tokens (docs/sources.md#entra-access-tokens).
-                v1 = s.backend.token_version == 1
                 self.products[p.name] = pulumi.Output.all(
                     product.product_id, audience.client_id, audience.app_id_uri
                 ).apply(
-                    lambda v, v1=v1: {
+                    lambda v: {
                         "productId": v[0],
                         "mode": "entra-app",
-                        "audience": v[2] if v1 else v[1],
+                        "audience": token_audience(s.backend.token_version, client_id=v[1], app_id_uri=v[2]),
                         "scope": f"{v[2]}/.default",
                     }
                 )
             else:
                 app = product_apps[p.name]
                 # The `aud` Entra puts in tokens for the app (docs/sources.md#entra-access-tokens), which APIM checks.
-                aud = app.app_id_uri if s.backend.token_version == 1 else app.client_id
+                aud = token_audience(
+                    s.backend.token_version, client_id=app.client_id, app_id_uri=app.app_id_uri
+                )
                 managed = ApimManagedProduct(
                     f"{name}-{p.name}",
                     ApimManagedProductArgs(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from apim_oauth.azure.clouds import Cloud, TokenVersion
+from apim_oauth.azure.token_audience import token_audience
 
 Match = Literal["all", "any"]
 
@@ -97,10 +98,8 @@ class ManagedIdentityAuth:
 
 
 def audiences_for(token_version: TokenVersion, client_id: str, app_id_uri: str) -> tuple[str, ...]:
-    """The `aud` values a backend's tokens carry: v2 always the client ID; v1 the App ID URI the
-    client asked for, or the client ID (docs/sources.md#entra-access-tokens)."""
-    if token_version == 2:
-        return (client_id,)
-    if app_id_uri == client_id:
-        return (client_id,)
-    return (app_id_uri, client_id)
+    """The `aud` values a policy accepts for a backend's tokens: the one `token_audience` names and,
+    since a v1 token's `aud` "can be the client ID or the resource URI used in the request" (access
+    token claims reference, see `token_audience`), the client ID too."""
+    requested = token_audience(token_version, client_id=client_id, app_id_uri=app_id_uri)
+    return tuple(dict.fromkeys((requested, client_id)))

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from apim_oauth.azure.clouds import CLOUDS, CloudName
+from apim_oauth.azure.token_audience import token_audience
 from tools.check_token.policy import Policy, ValidateAzureAdToken
 from tools.check_token.policy_xml import parse_policy
 from tools.check_token.stack import StackError, StackView
@@ -59,10 +60,16 @@ def mint(view: StackView, client: str, product: str, now: int, lifetime: int) ->
     cloud: CloudName = view.outputs["cloud"]
     tenant = str(view.outputs["tenantId"])
     version: Literal[1, 2] = _version(policy)
-    audience = str(view.products[product]["audience"])
+    info = view.products[product]
+    # The stack's `audience` is the client ID when its backend issues v2 tokens (the only case in
+    # which `token_audience` returns it); `scope` is always `{App ID URI}/.default`.
+    audience = token_audience(
+        version,
+        client_id=str(info["audience"]),
+        app_id_uri=str(info["scope"]).removesuffix("/.default"),
+    )
     claims: dict[str, Any] = {
-        # v2 tokens carry the API's client ID; v1 tokens the App ID URI the client asked for.
-        "aud": audience if version == 2 or audience.startswith("api://") else f"api://{audience}",
+        "aud": audience,
         "iss": CLOUDS[cloud].issuer(tenant, version),
         "iat": now,
         "nbf": now,
