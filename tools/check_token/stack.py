@@ -10,7 +10,7 @@ Nothing is written to disk first.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -254,7 +254,3 @@ def scope_to_request(view: StackView, policy: Policy) -> list[str]:
             if _same(audience, str(info.get("audience"))):
                 found.append(str(info.get("scope")))
     return list(dict.fromkeys(found))
-
-
-def describe_scopes(scopes: Sequence[str]) -> str:
-    return " or ".join(scopes)
