@@ -46,9 +46,10 @@ from tools.check_token.evaluation import evaluate
 from tools.check_token.issuers import describe_issuer
 from tools.check_token.jws import MAX_TOKEN_CHARS
 from tools.check_token.metadata import MetadataProvider
-from tools.check_token.policy import Policy, PolicyError, ValidateAzureAdToken, ValidateJwt
+from tools.check_token.policy import Policy, ValidateAzureAdToken, ValidateJwt
 from tools.check_token.policy_xml import parse_policy
 from tools.check_token.verdict import EvaluationError, Verdict
+from tools.policy_xml.document import PolicyError
 
 V2_ROLE_POLICY = parse_policy(jwt_policy_xml(2))
 V2_SCOPE_POLICY = parse_policy(jwt_policy_xml(2, claims=(ClaimRequirement.scopes([SCOPE]),)))

@@ -22,11 +22,12 @@ from tools.check_token.metadata import (
     parse_override,
 )
 from tools.check_token.onward import OnwardStep, read_onward
-from tools.check_token.policy import MAX_POLICY_BYTES, Policy, PolicyError
+from tools.check_token.policy import MAX_POLICY_BYTES, Policy
 from tools.check_token.policy_xml import parse_policy
 from tools.check_token.report import Check, Outcome, print_outcome, to_json
 from tools.check_token.stack import StackError
 from tools.check_token.verdict import EvaluationError
+from tools.policy_xml.document import PolicyError
 
 EXIT_ACCEPTED, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 MAX_OVERRIDE_BYTES = 1024 * 1024

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tools.check_token.policy import PolicyError
-from tools.check_token.policy_document import Node, find_validators, parse_xml
+from tools.policy_xml.document import PolicyError, elements, find_validators, parse_xml
 
 STEP = "authentication-managed-identity"
 _STEP_TAG = re.compile(rb"<authentication-managed-identity\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>")
@@ -78,18 +77,8 @@ def read_onward(document: bytes | str, scope: str) -> OnwardReading:
         attributes = [_attributes(m.group(1)) for m in _STEP_TAG.finditer(raw)]
         has_validator = b"<validate-jwt" in raw or b"<validate-azure-ad-token" in raw
         return OnwardReading(tuple(_step(scope, a) for a in attributes), has_validator)
-    nodes: list[Node] = []
-    _collect(root, nodes)
-    validators: list[tuple[Node, str | None]] = []
-    find_validators(root, None, validators)
-    return OnwardReading(tuple(_step(scope, n.attributes) for n in nodes), bool(validators))
-
-
-def _collect(node: Node, found: list[Node]) -> None:
-    if node.tag == STEP:
-        found.append(node)
-    for child in node.children:
-        _collect(child, found)
+    steps = tuple(_step(scope, n.attributes) for n in elements(root, STEP))
+    return OnwardReading(steps, bool(find_validators(root)))
 
 
 def _attributes(text: bytes) -> dict[str, str]:

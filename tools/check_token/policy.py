@@ -13,11 +13,6 @@ from tools.check_token.metadata import SigningKey
 MAX_POLICY_BYTES = 4 * 1024 * 1024
 
 
-class PolicyError(Exception):
-    """The policy document cannot be evaluated: not XML, no validator, or a value only the gateway
-    could resolve (a policy expression or named value)."""
-
-
 @dataclass(frozen=True)
 class RequiredClaim:
     """A `<required-claims><claim>`: `values` of claim `name` must be present (`all`) or one (`any`)."""

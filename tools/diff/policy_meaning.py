@@ -1,13 +1,13 @@
 """What a policy document means to a caller, and how that changes between two versions.
 
-Read with ElementTree (real XML parsing): the token validators (`validate-jwt`,
+Read by `tools.policy_xml`, leniently: the token validators (`validate-jwt`,
 `validate-azure-ad-token`: audiences, issuers, required claims, clock skew, where the token is read,
 the status on failure) and the onward authentication (`authentication-managed-identity`: the
 resource the gateway asks a token for when it calls the backend). Element and attribute names per
 the policy reference (learn.microsoft.com/azure/api-management/validate-jwt-policy,
-validate-azure-ad-token-policy, authentication-managed-identity-policy). The token check's reader
-(`tools.check_token.policy_xml`) refuses what it cannot evaluate; a diff still has to describe it, so
-this reader keeps every value as written. Whitespace, attribute order and comments never count:
+validate-azure-ad-token-policy, authentication-managed-identity-policy). The token check reads the
+same elements strictly, refusing what it cannot evaluate; a diff still has to describe it, so here
+every value is kept as written. Whitespace, attribute order and comments never count:
 two documents with equal canonical forms (C14N 2.0, text stripped) are the same policy.
 """
 
@@ -16,6 +16,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from tools.policy_xml.document import elements, find_validators, read_document
+from tools.policy_xml.validators import ValidatorElement, read_validator
+
 POLICY_TYPES = frozenset(
     {
         "azure-native:apimanagement:ApiPolicy",
@@ -23,7 +26,6 @@ POLICY_TYPES = frozenset(
         "azure-native:apimanagement:ProductPolicy",
     }
 )
-VALIDATORS = ("validate-jwt", "validate-azure-ad-token")
 
 
 @dataclass(frozen=True)
@@ -78,57 +80,46 @@ def same_policy(a: str, b: str) -> bool:
     return canonical(a) == canonical(b)
 
 
-def _texts(element: ET.Element, container: str, child: str) -> tuple[str, ...] | None:
-    found = element.find(container)
-    if found is None:
-        return None
-    return tuple((e.text or "").strip() for e in found.findall(child))
-
-
-def _validator(element: ET.Element) -> Validator:
-    claims = tuple(
-        Claim(
-            name=claim.get("name", ""),
-            match=claim.get("match", "all"),
-            values=tuple((v.text or "").strip() for v in claim.findall("value")),
-        )
-        for claim in element.findall("required-claims/claim")
-    )
-    if element.tag == "validate-jwt":
-        metadata = tuple(e.get("url", "") for e in element.findall("openid-config"))
+def _validator(element: ValidatorElement) -> Validator:
+    attributes = element.attributes
+    claims = tuple(Claim(c.name, c.match, c.values) for c in element.required_claims)
+    if element.kind == "validate-jwt":
+        metadata = element.openid_config_urls
     else:
-        metadata = (f"tenant {element.get('tenant-id', '')}",)
+        metadata = (f"tenant {attributes.get('tenant-id', '')}",)
     token_from = (
-        f"header {element.get('header-name')}"
-        if element.get("header-name")
-        else f"query parameter {element.get('query-parameter-name')}"
-        if element.get("query-parameter-name")
+        f"header {attributes.get('header-name')}"
+        if attributes.get("header-name")
+        else f"query parameter {attributes.get('query-parameter-name')}"
+        if attributes.get("query-parameter-name")
         else "header Authorization"
     )
     return Validator(
-        kind=element.tag,
-        audiences=_texts(element, "audiences", "audience"),
-        issuers=_texts(element, "issuers", "issuer"),
+        kind=element.kind,
+        audiences=element.values("audiences"),
+        issuers=element.values("issuers"),
         claims=claims,
         # validate-jwt's clock-skew defaults to 0 seconds (policy reference, attributes table).
-        clock_skew=element.get("clock-skew", "0"),
+        clock_skew=attributes.get("clock-skew", "0"),
         token_from=token_from,
-        failed_status=element.get("failed-validation-httpcode", "401"),
+        failed_status=attributes.get("failed-validation-httpcode", "401"),
         metadata=metadata,
-        client_application_ids=_texts(element, "client-application-ids", "application-id") or (),
-        backend_application_ids=_texts(element, "backend-application-ids", "application-id") or (),
+        client_application_ids=element.values("client-application-ids") or (),
+        backend_application_ids=element.values("backend-application-ids") or (),
     )
 
 
 def meaning(xml: str) -> PolicyMeaning:
-    try:
-        root = ET.fromstring(xml)  # noqa: S314 - policies this program rendered; expat fetches no external entities
-    except ET.ParseError:
+    document = read_document(xml, lenient=True)
+    if document is None:
         return PolicyMeaning((), (), canonical(xml))
-    validators = tuple(_validator(e) for e in root.iter() if e.tag in VALIDATORS)
+    validators = tuple(
+        _validator(read_validator(node, condition, lenient=True))
+        for node, condition in find_validators(document.root)
+    )
     onward = tuple(
-        OnwardAuth(e.get("resource", ""), e.get("client-id"))
-        for e in root.iter("authentication-managed-identity")
+        OnwardAuth(e.attributes.get("resource", ""), e.attributes.get("client-id"))
+        for e in elements(document.root, "authentication-managed-identity")
     )
     return PolicyMeaning(validators, onward, canonical(xml))
 

@@ -1,19 +1,21 @@
-"""A policy document read as XML: element nodes with their line numbers, the validators in it, and
-the literal values the check can compare with.
+"""A policy document read as XML: element nodes with their line numbers, and where its validators are.
 
 The document is parsed with expat and no DTD (policies never have one), so entity expansion is ruled
 out; a document that is not XML as a whole (APIM's "rawxml" exports keep policy expressions
-unescaped) still yields its first validator, found by a linear scan.
+unescaped) still yields its first validator, found by a linear scan, unless the reader is lenient
+(then it yields nothing, and its reader compares the text).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
-from tools.check_token.policy import PolicyError
+
+class PolicyError(Exception):
+    """The policy document cannot be evaluated: not XML, no validator, or a value only the gateway
+    could resolve (a policy expression or named value)."""
 
 
 @dataclass
@@ -83,19 +85,50 @@ def validator_text(raw: bytes) -> bytes | None:
     return raw[start.start() : close_end + 1]
 
 
+@dataclass(frozen=True)
+class Document:
+    root: Node
+    notes: tuple[str, ...]
+    """What the reader had to assume (the validator read on its own)."""
+
+
+def read_document(data: bytes | str, *, lenient: bool = False) -> Document | None:
+    """The document as nodes. Not XML as a whole: strict, its first validator on its own (or
+    `PolicyError`); lenient, None."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        return Document(parse_xml(raw), ())
+    except PolicyError as whole_document_error:
+        if lenient:
+            return None
+        found = validator_text(raw)
+        if found is None or b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+            raise whole_document_error from None
+    note = (
+        "The policy document is not well-formed XML (raw policy expressions?); its validator element "
+        "was read on its own."
+    )
+    return Document(parse_xml(found), (note,))
+
+
 VALIDATORS = ("validate-jwt", "validate-azure-ad-token")
 
 
-def find_validators(node: Node, condition: str | None, found: list[tuple[Node, str | None]]) -> None:
+def find_validators(node: Node, condition: str | None = None) -> list[tuple[Node, str | None]]:
+    """Every validator under `node`, in document order, with the `<when>` condition it runs under."""
     if node.tag in VALIDATORS:
-        found.append((node, condition))
-        return
+        return [(node, condition)]
     if node.tag == "when":
         condition = node.attributes.get("condition", condition)
     elif node.tag == "otherwise":
         condition = "no <when> condition of the enclosing <choose> holds"
-    for child in node.children:
-        find_validators(child, condition, found)
+    return [found for child in node.children for found in find_validators(child, condition)]
+
+
+def elements(node: Node, tag: str) -> list[Node]:
+    """Every element named `tag` under `node` (itself included), in document order."""
+    found = [node] if node.tag == tag else []
+    return found + [e for child in node.children for e in elements(child, tag)]
 
 
 def literal(value: str, where: str) -> str:
@@ -109,29 +142,3 @@ def literal(value: str, where: str) -> str:
     if value.startswith(("@(", "@{")):
         raise PolicyError(f"{where} is a policy expression, which only the gateway can run")
     return value
-
-
-def check_attributes(node: Node, allowed: Iterable[str]) -> None:
-    # An attribute we do not know could change what is accepted: refuse rather than guess.
-    unknown = sorted(set(node.attributes) - set(allowed))
-    if unknown:
-        raise PolicyError(f"<{node.tag}> (line {node.line}): unknown attribute {unknown[0]!r}")
-
-
-def boolean(node: Node, name: str, default: bool) -> bool:
-    raw = node.attributes.get(name)
-    if raw is None:
-        return default
-    value = literal(raw, f"{node.tag}/@{name}").lower()
-    if value not in ("true", "false"):
-        raise PolicyError(f"{node.tag}/@{name} must be true or false, not {raw!r}")
-    return value == "true"
-
-
-def texts_of(node: Node, child_tag: str) -> tuple[str, ...]:
-    values: list[str] = []
-    for child in node.children:
-        if child.tag != child_tag:
-            raise PolicyError(f"<{node.tag}> (line {child.line}): unexpected <{child.tag}>")
-        values.append(literal(child.text, f"{node.tag}/{child_tag}"))
-    return tuple(value for value in values if value)
