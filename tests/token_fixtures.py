@@ -15,6 +15,7 @@ from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -308,14 +309,17 @@ def metadata_server() -> Generator[MetadataServer]:
 
 
 @functools.cache
-def stack_view(name: str) -> StackView:
-    """check-token's view of stack `name`, read from the session's one plan of it (`stack_plan`)."""
+def stack_view(name: str, stack_file: Path | None = None) -> StackView:
+    """check-token's view of stack `name` (a test stack, tests/stacks/, else stacks/; or `stack_file`),
+    read from the session's one plan of it (`stack_plan`)."""
+    from tests.fixture_stacks import FIXTURES_DIR
     from tools.plan.program import STACKS_DIR  # the Pulumi SDKs, only for the tests that plan
-    from tools.plan.testing import stack_plan
+    from tools.plan.testing import find_stack_file, stack_plan
 
-    if not (STACKS_DIR / f"Pulumi.{name}.yaml").is_file():
-        return load_stack(name)  # raises the command's own error for a stack that does not exist
-    return view_of_plan(name, stack_plan(name))
+    found = stack_file or find_stack_file(name, [FIXTURES_DIR, STACKS_DIR])
+    if not found.is_file():
+        return load_stack(name, found)  # raises the command's own error for a stack that does not exist
+    return view_of_plan(name, stack_plan(name, stack_file=found))
 
 
 def plan_stacks_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,10 +25,11 @@ from apim_oauth.components.apim.client_application import ClientApplication, Cli
 from apim_oauth.components.apim.entra_app_product import EntraAppProduct, EntraAppProductArgs
 from apim_oauth.components.apim.service import ApimUser, Service, ServiceArgs
 from apim_oauth.config.settings import parse
+from tests.fixture_stacks import DEV, fixture_file
 from tools.plan.engine import run_program
 from tools.plan.mocks import DEPLOYER_OBJECT_ID, OfflineMocks
 from tools.plan.model import Plan, RecordedResource, is_secret
-from tools.plan.program import PROGRAM, PROJECT_DIR, STACKS_DIR, load_config
+from tools.plan.program import PROGRAM, PROJECT_DIR, load_config
 
 TENANT_ID = "3c1f6c0e-5b7a-4d2e-9f10-2a4b6c8d0e12"
 APPLICATION_ADMINISTRATOR = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
@@ -597,7 +598,7 @@ def test_a_client_without_an_entra_app_warns_and_the_up_goes_on(
 
 
 def test_the_whole_program_previews_under_the_offline_engine() -> None:
-    config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+    config = load_config(fixture_file(DEV))
     settings = parse(config, base_dir=PROJECT_DIR)
     assert any(c.mode == "apim-managed" for c in settings.clients), "dev no longer has an APIM client"
 
@@ -609,7 +610,7 @@ def test_the_whole_program_previews_under_the_offline_engine() -> None:
         config=config,
         tenant_id=settings.tenant_id,
         cloud=settings.cloud,
-        stack="dev",
+        stack=DEV,
         preview=True,
     )
 

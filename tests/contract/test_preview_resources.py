@@ -20,6 +20,7 @@ from typing import Any, cast
 import pytest
 
 from tests.contract.schema_check import SCHEMAS, SchemaExcerpt, load
+from tests.fixture_stacks import DEV
 from tools.plan.model import Plan
 from tools.plan.testing import PlanOf
 from tools.stacks import stack_names
@@ -115,7 +116,7 @@ def test_an_application_token_product_sends_its_application_block(plan_of: PlanO
 
 
 def test_the_dev_products_application_block_names_the_app_the_program_registers(plan_of: PlanOf) -> None:
-    plan = plan_of(stack="dev")
+    plan = plan_of(stack=DEV)
     (body,) = _products(plan)
     entra = body["properties"]["application"]["entra"]
     apps = {r.outputs["clientId"]: r for r in plan.of_type("azuread:index/application:Application")}

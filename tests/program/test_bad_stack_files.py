@@ -13,10 +13,11 @@ import pytest
 from apim_oauth.config.errors import ConfigError
 from apim_oauth.config.reading import load_stack_file
 from apim_oauth.config.settings import parse
+from tests.fixture_stacks import DEV_FILE
 from tools.__main__ import main
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-DEV = (PROJECT_DIR / "stacks" / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+DEV = DEV_FILE.read_text(encoding="utf-8")
 
 
 def dev_with(old: str, new: str) -> str:
@@ -180,7 +181,7 @@ def test_bad_openapi_documents_are_config_errors(document: str, expected: str, t
     else:
         (project / "api.yaml").write_text(document, encoding="utf-8")
         name = "api.yaml"
-    config = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml")
+    config = load_stack_file(DEV_FILE)
     config["apim-oauth:apis"][0] = {**config["apim-oauth:apis"][0], "openApi": name, "oauth": None}
     with pytest.raises(ConfigError) as caught:
         parse(config, base_dir=project)
@@ -193,7 +194,7 @@ def test_an_openapi_date_that_is_no_date_stays_text(tmp_path: Path) -> None:
     # PyYAML would build a date from `2026-13-01` and fail; YAML 1.2 (and APIM) read it as text.
     document = "swagger: '2.0'\ninfo: {title: T, version: 2026-13-01}\npaths: {}\n"
     (tmp_path / "api.yaml").write_text(document, encoding="utf-8")
-    config = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml")
+    config = load_stack_file(DEV_FILE)
     config["apim-oauth:apis"][0] = {**config["apim-oauth:apis"][0], "openApi": "api.yaml", "oauth": None}
     [api, *_] = parse(config, base_dir=tmp_path).apis
     assert api.openapi is not None

@@ -10,6 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 
+from tests.fixture_stacks import PROD
 from tests.token_fixtures import plan_stacks_once, stack_view
 from tools.check_token import cli as check_token
 from tools.check_token.onward import read_onward
@@ -33,7 +34,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def token_args(tmp_path: Path, client: str = "billing-daemon", product: str = "partners") -> list[str]:
-    minted = mint(stack_view("prod"), client, product, NOW, 3600)
+    minted = mint(stack_view(PROD), client, product, NOW, 3600)
     (tmp_path / "token.jwt").write_text(minted.token, encoding="utf-8")
     (tmp_path / "jwks.json").write_text(json.dumps(minted.jwks), encoding="utf-8")
     (tmp_path / "openid.json").write_text(json.dumps(minted.openid_configuration), encoding="utf-8")
@@ -52,8 +53,8 @@ def token_args(tmp_path: Path, client: str = "billing-daemon", product: str = "p
 def test_ledger_path_judges_the_product_validator_and_reports_the_gateway_token(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    backend = stack_view("prod").backend["clientId"]
-    code, out, err = run(capsys, "--stack", "prod", "--api", "ledger", *token_args(tmp_path))
+    backend = stack_view(PROD).backend["clientId"]
+    code, out, err = run(capsys, "--stack", PROD, "--api", "ledger", *token_args(tmp_path))
     assert (code, err) == (0, "")
     assert out.startswith("ACCEPTED: validate-jwt")
     [line] = [line for line in out.splitlines() if line.startswith("onward: ")]
@@ -66,14 +67,14 @@ def test_ledger_path_judges_the_product_validator_and_reports_the_gateway_token(
 
 
 def test_json_lists_the_onward_authentication(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "--stack", "prod", "--api", "ledger", *token_args(tmp_path), "--json", "-")
+    code, out, _ = run(capsys, "--stack", PROD, "--api", "ledger", *token_args(tmp_path), "--json", "-")
     document = json.loads(out)
     assert (code, document["accepted"]) == (0, True)
     assert document["onward"] == [
         {
             "policy": "authentication-managed-identity",
             "scope": "API ledger",
-            "resource": stack_view("prod").backend["clientId"],
+            "resource": stack_view(PROD).backend["clientId"],
             "identity": "system-assigned",
             "outputTokenVariableName": None,
             "ignoreError": False,
@@ -88,7 +89,7 @@ def test_a_rejected_caller_still_sees_where_the_backend_token_would_come_from(
 ) -> None:
     # reporting-daemon's token is for the backend app: the partners product's policy refuses it.
     args = token_args(tmp_path, "reporting-daemon", "reporting")
-    code, out, _ = run(capsys, "--stack", "prod", "--api", "ledger", *args, "--json", "-")
+    code, out, _ = run(capsys, "--stack", PROD, "--api", "ledger", *args, "--json", "-")
     document = json.loads(out)
     assert code == 1
     assert document["reasons"][0]["code"] == "TokenAudienceNotAllowed"
@@ -98,7 +99,7 @@ def test_a_rejected_caller_still_sees_where_the_backend_token_would_come_from(
 def test_policy_files_skip_a_document_whose_only_step_is_onward(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    view = stack_view("prod")
+    view = stack_view(PROD)
     api_file, product_file = tmp_path / "api-ledger.xml", tmp_path / "product-partners.xml"
     api_file.write_text(view.api_policies["ledger"], encoding="utf-8")
     product_file.write_text(view.product_policies["partners"], encoding="utf-8")
@@ -142,7 +143,7 @@ def test_stack_alone_recognises_the_gateway_token_the_backend_received(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # What a backend team pastes when the ledger answers 401: the token the gateway obtained for it.
-    view = stack_view("prod")
+    view = stack_view(PROD)
     ledger = view.outputs["onward"]["ledger"]
     claims = {
         "aud": ledger["audience"],
@@ -154,7 +155,7 @@ def test_stack_alone_recognises_the_gateway_token_the_backend_received(
         "ver": "2.0",
     }
     token = jwt.encode(claims, "not-checked-here-" * 4, algorithm="HS256")
-    code, out, _ = run(capsys, "--stack", "prod", "--token", token, "--json", "-")
+    code, out, _ = run(capsys, "--stack", PROD, "--token", token, "--json", "-")
     document = json.loads(out)
     assert (code, document["belongs"]) == (0, True)
     assert document["identity"][0].startswith(f"audience {ledger['audience']}:")

@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import Protocol
 
 import pytest
 
+from tests.fixture_stacks import CHINA, DEV, PROD, stack_args
 from tests.token_fixtures import plan_stacks_once, stack_view
 from tools.check_token import cli as check_token
+from tools.command_line import interpreter
 from tools.mint_token import cli as mint_token
 from tools.mint_token.minting import TEST_ONLY, mint
 
-STACKS = ["dev", "prod", "china"]
+STACKS = [DEV, PROD, CHINA]
 NOW = 1_790_812_800  # 2026-10-01T00:00:00Z
 
 
@@ -101,16 +105,16 @@ def test_stack_alone_names_the_product_and_the_client(
 def test_stack_alone_says_when_the_caller_is_no_client_of_the_stack(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = minted_files(tmp_path, "dev", "web-portal", "portal")  # prod has no web-portal client
-    code, out, _ = run(capsys, check_token, "--stack", "prod", *args)
+    args = minted_files(tmp_path, DEV, "web-portal", "portal")  # prod has no web-portal client
+    code, out, _ = run(capsys, check_token, "--stack", PROD, *args)
     assert code == 1
-    assert "no client of stack prod" in out
+    assert f"no client of stack {PROD}" in out
 
 
 def test_wrong_product_names_the_scope_to_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    view = stack_view("dev")
-    args = minted_files(tmp_path, "dev", "billing-daemon", "partners")
-    code, out, _ = run(capsys, check_token, "--stack", "dev", "--product", "portal", *args, "--json")
+    view = stack_view(DEV)
+    args = minted_files(tmp_path, DEV, "billing-daemon", "partners")
+    code, out, _ = run(capsys, check_token, "--stack", DEV, "--product", "portal", *args, "--json")
     document = json.loads(out)
     assert code == 1
     assert document["reasons"][0]["code"] == "TokenAudienceNotAllowed"
@@ -122,10 +126,8 @@ def test_operation_policy_runs_before_the_products(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # dev: POST echo/postEcho requires scp Echo.Write; web-portal's token for portal carries Echo.Read.
-    args = minted_files(tmp_path, "dev", "web-portal", "portal")
-    code, out, _ = run(
-        capsys, check_token, "--stack", "dev", "--api", "echo", "--operation", "postEcho", *args
-    )
+    args = minted_files(tmp_path, DEV, "web-portal", "portal")
+    code, out, _ = run(capsys, check_token, "--stack", DEV, "--api", "echo", "--operation", "postEcho", *args)
     assert code == 1
     assert out.startswith("policy operation echo/postEcho:\nREJECTED")
     assert "TokenClaimValueNotAllowed: Claim scp value of Echo.Read is not allowed" in out
@@ -133,11 +135,11 @@ def test_operation_policy_runs_before_the_products(
 
 
 def test_unknown_names_are_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = minted_files(tmp_path, "dev", "billing-daemon", "partners")
-    code, _, err = run(capsys, check_token, "--stack", "dev", "--api", "nope", *args)
+    args = minted_files(tmp_path, DEV, "billing-daemon", "partners")
+    code, _, err = run(capsys, check_token, "--stack", DEV, "--api", "nope", *args)
     assert code == 2
     assert "has no API 'nope'" in err
-    code, _, err = run(capsys, check_token, "--stack", "dev", "--product", "nope", *args)
+    code, _, err = run(capsys, check_token, "--stack", DEV, "--product", "nope", *args)
     assert code == 2
     assert "has no product 'nope'" in err
 
@@ -159,8 +161,7 @@ def test_mint_token_writes_test_only_files_that_check_token_accepts(
     code, out, err = run(
         capsys,
         mint_token,
-        "--stack",
-        "dev",
+        *stack_args(DEV),
         "--client",
         "billing-daemon",
         "--product",
@@ -174,15 +175,17 @@ def test_mint_token_writes_test_only_files_that_check_token_accepts(
     assert out.startswith(TEST_ONLY)
     for name in ("jwks.json", "openid-configuration.json"):
         assert json.loads((out_dir / name).read_text(encoding="utf-8"))["test_only"] == TEST_ONLY
-    command = out.splitlines()[-1].split()
-    assert command[:3] == ["python", "-m", "tools"]
+    command = shlex.split(out.splitlines()[-1])
+    # The interpreter running now (the venv's), as typed from here: a bare `python` lacks the dependencies.
+    assert command[:3] == [interpreter(), "-m", "tools"]
+    assert Path(command[0]).resolve() == Path(sys.executable).resolve()
     code, verdict, _ = run(capsys, check_token, *command[4:])
     assert code == 0, verdict
 
 
 def test_mint_token_refuses_a_product_the_client_is_not_granted(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(
-        capsys, mint_token, "--stack", "dev", "--client", "billing-daemon", "--product", "portal"
+        capsys, mint_token, "--stack", DEV, "--client", "billing-daemon", "--product", "portal"
     )
     assert code == 2
     assert "not granted product portal" in err
@@ -225,10 +228,10 @@ def test_help_explains_every_option_with_examples_and_exit_codes(command: str) -
 def test_json_file_receives_the_document_and_stdout_stays_empty(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = minted_files(tmp_path, "dev", "billing-daemon", "partners")
+    args = minted_files(tmp_path, DEV, "billing-daemon", "partners")
     target = tmp_path / "verdict.json"
     code, out, _ = run(
-        capsys, check_token, "--stack", "dev", "--product", "partners", *args, "--json", str(target)
+        capsys, check_token, "--stack", DEV, "--product", "partners", *args, "--json", str(target)
     )
     assert code == 0
     assert out == ""
@@ -240,10 +243,10 @@ def test_json_file_receives_the_document_and_stdout_stays_empty(
 def test_api_outside_the_product_is_a_bad_argument_and_an_unlisted_operation_a_note(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = minted_files(tmp_path, "dev", "billing-daemon", "partners")
-    code, _, err = run(capsys, check_token, "--stack", "dev", "--product", "partners", "--api", "echo", *args)
+    args = minted_files(tmp_path, DEV, "billing-daemon", "partners")
+    code, _, err = run(capsys, check_token, "--stack", DEV, "--product", "partners", "--api", "echo", *args)
     assert code == 2
     assert "API echo is not in product partners" in err
-    code, out, _ = run(capsys, check_token, "--stack", "dev", "--api", "status", "--operation", "nope", *args)
+    code, out, _ = run(capsys, check_token, "--stack", DEV, "--api", "status", "--operation", "nope", *args)
     assert code == 0
     assert "note: operation status/nope has no policy in the plan" in out

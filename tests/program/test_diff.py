@@ -1,4 +1,4 @@
-"""`python -m tools diff`: the dev stack at two states built here, planned by the real program, and
+"""`python -m tools diff`: the fixture-dev stack (tests/stacks/) at two states built here, planned by the real program, and
 what the diff says about each resource, each policy and each secret."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.fixture_stacks import DEV, FIXTURES, fixture_file, stack_args
 from tools.diff.plans import PlanDocument, current_plan
 from tools.diff.render import render_markdown, render_text
 from tools.diff.report import DiffReport, build, to_data
@@ -33,7 +34,7 @@ Edit = Callable[[dict[str, Any]], None]
 
 
 def _dev() -> dict[str, Any]:
-    return yaml.safe_load((STACKS_DIR / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(fixture_file(DEV).read_text(encoding="utf-8"))
 
 
 def _write(document: dict[str, Any], path: Path) -> Path:
@@ -43,13 +44,13 @@ def _write(document: dict[str, Any], path: Path) -> Path:
 
 @functools.cache
 def _base() -> PlanDocument:
-    return current_plan("dev", STACKS_DIR / "Pulumi.dev.yaml")
+    return current_plan(DEV, fixture_file(DEV))
 
 
 def _diff(tmp_path: Path, edit: Edit) -> DiffReport:
     document = copy.deepcopy(_dev())
     edit(document["config"])
-    return build("dev", _base(), current_plan("dev", _write(document, tmp_path / "Pulumi.dev.yaml")))
+    return build("dev", _base(), current_plan(DEV, _write(document, tmp_path / "Pulumi.dev.yaml")))
 
 
 def _by(report: DiffReport, type_: str, name_part: str) -> str:
@@ -208,17 +209,15 @@ def test_cli_exit_codes_markdown_and_json(tmp_path: Path, capsys: pytest.Capture
     from tools.__main__ import main
 
     base = tmp_path / "base.json"
-    base.write_text(
-        plan_json(compute_plan("dev", load_config(STACKS_DIR / "Pulumi.dev.yaml"))), encoding="utf-8"
-    )
-    assert main(["diff", "--stack", "dev", "--base-plan", str(base)]) == 0
+    base.write_text(plan_json(compute_plan(DEV, load_config(fixture_file(DEV)))), encoding="utf-8")
+    assert main(["diff", *stack_args(DEV), "--base-plan", str(base)]) == 0
     capsys.readouterr()
     document = _dev()
     document["config"]["apim-oauth:apim"]["sku"] = "Premium"
     changed = str(_write(document, tmp_path / "Pulumi.dev.yaml"))
-    assert main(["diff", "--stack", "dev", "--config", changed, "--base-plan", str(base), "--markdown"]) == 1
-    assert capsys.readouterr().out.startswith("### Stack `dev`: 1 to update")
-    assert main(["diff", "--stack", "dev", "--config", changed, "--base-plan", str(base), "--json", "-"]) == 1
+    assert main(["diff", "--stack", DEV, "--config", changed, "--base-plan", str(base), "--markdown"]) == 1
+    assert capsys.readouterr().out.startswith(f"### Stack `{DEV}`: 1 to update")
+    assert main(["diff", "--stack", DEV, "--config", changed, "--base-plan", str(base), "--json", "-"]) == 1
     data = json.loads(capsys.readouterr().out)
     (service,) = data["resources"]
     assert (service["action"], service["changes"][0]["path"]) == ("update", "sku.name")
@@ -226,7 +225,7 @@ def test_cli_exit_codes_markdown_and_json(tmp_path: Path, capsys: pytest.Capture
 
 @pytest.mark.slow  # a fresh interpreter per command line
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    bad = _cli("diff", "--stack", "dev", "--base-plan", str(tmp_path / "missing.json"))
+    bad = _cli("diff", *stack_args(DEV), "--base-plan", str(tmp_path / "missing.json"))
     assert bad.returncode == 2
     (line,) = bad.stderr.strip().splitlines()
     assert line.startswith("diff: error: ")
@@ -271,21 +270,24 @@ def test_git_ref_mode_plans_the_base_with_its_own_code(tmp_path: Path) -> None:
             capture_output=True,
         )
 
+    # A ref's stack is its stacks/Pulumi.NAME.yaml: the test stack goes there, so that the users'
+    # stacks can be anything.
+    stack = repo / "stacks" / f"Pulumi.{DEV}.yaml"
+    stack.write_bytes(fixture_file(DEV).read_bytes())
     git("init", "-q", "-b", "main")
     git("add", "-A")
     git("commit", "-q", "-m", "base")
-    stack = repo / "stacks" / "Pulumi.dev.yaml"
     document = yaml.safe_load(stack.read_text(encoding="utf-8"))
     document["config"]["apim-oauth:apim"]["createResourceGroup"] = False
     stack.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     git("checkout", "-q", "-b", "change")
     git("commit", "-q", "-am", "use an existing resource group")
 
-    result = _cli("diff", "--stack", "dev", cwd=repo)  # the default base: the merge base with main
+    result = _cli("diff", "--stack", DEV, cwd=repo)  # the default base: the merge base with main
     assert result.returncode == 1, result.stderr
     assert "git ref" in result.stdout.splitlines()[0]
     assert f"! {RESOURCE_GROUP}" in result.stdout
-    unknown = _cli("diff", "--stack", "dev", "--base", "no-such-ref", cwd=repo)
+    unknown = _cli("diff", "--stack", DEV, "--base", "no-such-ref", cwd=repo)
     assert unknown.returncode == 2
     assert unknown.stderr.startswith("diff: error: ")
 
@@ -387,7 +389,12 @@ def test_every_cloud_resource_type_the_stacks_plan_has_its_force_new_row() -> No
     # A type added to the program without its row would show its replacements as updates.
     from tools.diff.force_new import FORCE_NEW
 
-    planned = {r.type for stack in ("dev", "prod", "china") for r in stack_plan(stack).resources if r.custom}
+    planned = {
+        r.type
+        for stack in FIXTURES
+        for r in stack_plan(stack, stack_file=fixture_file(stack)).resources
+        if r.custom
+    }
     assert planned - FORCE_NEW.keys() == set()
 
 

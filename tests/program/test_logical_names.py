@@ -1,13 +1,16 @@
 """Logical names are users' state: stable across stack names, and never renamed without an alias.
 
-`tests/urns/<stack>.txt` records every stack's URNs as the engine names them. A change that renames
-a resource shows in the pull request as a change of that file, and fails here unless an alias makes
+`tests/urns/<stack>.txt` records the URNs of each of the project's test stacks (tests/stacks/) as the
+engine names them: it guards the program's code, whatever the users' stacks hold (a team's own
+renames and deletions show in its pull request's `tools diff`). A change of the code that renames a
+resource shows in the pull request as a change of that file, and fails here unless an alias makes
 the new resource answer to the old URN (a deploy would otherwise delete it and create another: new
 client IDs for an Entra app, an hour of downtime for an APIM service). After a deliberate, aliased
 rename, rewrite the records with `UPDATE_URNS=1 venv/bin/python -m pytest tests/program/test_logical_names.py`.
 
 `tests/urns/legacy/<stack>.txt` holds the names of stacks deployed before the root name became
-constant (rooted at the stack's name); they must stay answered for as long as such stacks may exist.
+constant (rooted at the stack's name, the one in the recorded URNs); they must stay answered for as
+long as such stacks may exist.
 """
 
 from __future__ import annotations
@@ -17,19 +20,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixture_stacks import DEV, FIXTURES, fixture_file
 from tools.plan.model import Plan, RecordedAlias, RecordedResource
-from tools.plan.program import STACKS_DIR
 from tools.plan.testing import stack_plan
 from tools.plan.urns import answers_to, qualified_type, unaccounted, urn_name, urn_type
 
 URNS_DIR = Path(__file__).resolve().parents[1] / "urns"
-STACKS = sorted(
-    p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml")
-)
+STACKS = FIXTURES
 
 
 def planned(stack: str, as_stack: str | None = None) -> Plan:
-    return stack_plan(as_stack or stack, stack_file=STACKS_DIR / f"Pulumi.{stack}.yaml")
+    return stack_plan(as_stack or stack, stack_file=fixture_file(stack))
 
 
 # Resources a deliberate change retired without an alias, because no alias could keep them safely,
@@ -72,16 +73,19 @@ def test_no_recorded_resource_is_renamed_without_an_alias(stack: str) -> None:
 def test_stacks_deployed_with_the_stack_name_as_root_move_without_replacement(stack: str) -> None:
     legacy = recorded(URNS_DIR / "legacy" / f"{stack}.txt")
     assert legacy, "the legacy record is empty"
-    assert all(urn_name(u).startswith(stack) for u in legacy)
-    assert unaccounted(legacy, answers_to(planned(stack).resources)) == []
+    deployed_as = {urn.split("::")[0].removeprefix("urn:pulumi:") for urn in legacy}
+    assert len(deployed_as) == 1, f"one stack per record: {deployed_as}"
+    (as_stack,) = deployed_as
+    assert all(urn_name(u).startswith(as_stack) for u in legacy)
+    assert unaccounted(legacy, answers_to(planned(stack, as_stack).resources)) == []
 
 
 def test_logical_names_do_not_depend_on_the_stack_name() -> None:
     def names(plan: Plan) -> list[tuple[str, str]]:
         return sorted((qualified_type(r.urn), r.name) for r in plan.resources)
 
-    assert names(planned("dev")) == names(planned("dev", as_stack="staging"))
-    assert not [r.name for r in planned("dev", as_stack="staging").resources if "staging" in r.name]
+    assert names(planned(DEV)) == names(planned(DEV, as_stack="staging"))
+    assert not [r.name for r in planned(DEV, as_stack="staging").resources if "staging" in r.name]
 
 
 def _resource(urn: str, parent: str | None, *aliases: RecordedAlias) -> RecordedResource:

@@ -8,12 +8,12 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from apim_oauth.config.reading import load_stack_file
+from tests.fixture_stacks import PROD_FILE
 from tools.plan.model import Plan, RecordedResource
-from tools.plan.program import STACKS_DIR
 from tools.plan.testing import PlanOf
 
 TENANT = "3f2a1c4e-8b7d-4e6f-9a1b-2c3d4e5f6a7b"
-PROD = load_stack_file(STACKS_DIR / "Pulumi.prod.yaml")
+PROD = load_stack_file(PROD_FILE)
 SERVICE = "azure-native:apimanagement:ApiManagementService"
 APPLICATION = "azuread:index/application:Application"
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
@@ -67,7 +67,7 @@ def identity_of(plan: Plan) -> str:
 
 
 def test_ledger_calls_are_validated_for_the_product_app_then_carry_the_gateway_token(plan_of: PlanOf) -> None:
-    plan = plan_of("prod")
+    plan = plan_of("fixture-prod")
     partners_app = plan.outputs["products"]["partners"]["audience"]
     backend_client_id = plan.outputs["backend"]["clientId"]
     run = inbound_as_run(api_policy(plan, "ledger"), plan.product_policy("partners"))
@@ -87,19 +87,19 @@ def test_ledger_calls_are_validated_for_the_product_app_then_carry_the_gateway_t
 
 
 def test_backend_app_defines_the_gateway_role_for_applications(plan_of: PlanOf) -> None:
-    plan = plan_of("prod")
+    plan = plan_of("fixture-prod")
     roles = {r["value"]: r for r in backend_app(plan).inputs["appRoles"]}
     gateway = roles[ROLE]
     assert gateway["allowedMemberTypes"] == ["Application"]
     assert gateway["enabled"] is True
     assert gateway["id"] == plan.outputs["onward"]["ledger"]["roleId"]
     # Derived from the app and the value, so the same in every stack and run (a new ID would revoke it).
-    again = plan_of("staging", stack_file=STACKS_DIR / "Pulumi.prod.yaml")
+    again = plan_of("staging", stack_file=PROD_FILE)
     assert {r["value"]: r for r in backend_app(again).inputs["appRoles"]}[ROLE]["id"] == gateway["id"]
 
 
 def test_the_role_is_assigned_to_the_apim_identity_on_the_backend_principal(plan_of: PlanOf) -> None:
-    plan = plan_of("prod")
+    plan = plan_of("fixture-prod")
     identity = identity_of(plan)
     [assignment] = [r for r in plan.of_type(ASSIGNMENT) if r.inputs["principalObjectId"] == identity]
     assert assignment.inputs["resourceObjectId"] == backend_sp(plan).outputs["objectId"]
@@ -108,7 +108,7 @@ def test_the_role_is_assigned_to_the_apim_identity_on_the_backend_principal(plan
 
 
 def test_outputs_say_what_the_backend_must_check(plan_of: PlanOf) -> None:
-    plan = plan_of("prod")
+    plan = plan_of("fixture-prod")
     ledger = plan.outputs["onward"]["ledger"]
     assert ledger == {
         "authentication": "managed-identity",
@@ -127,7 +127,7 @@ def test_v1_backend_with_the_app_id_uri_gets_the_v1_issuer_and_that_audience(pla
     config = copy.deepcopy(PROD)
     config["apim-oauth:backend"]["tokenVersion"] = 1
     config["apim-oauth:apis"][4]["onward"]["resource"] = "appIdUri"
-    plan = plan_of("prod", config={k: config[k] for k in ("apim-oauth:backend", "apim-oauth:apis")})
+    plan = plan_of("fixture-prod", config={k: config[k] for k in ("apim-oauth:backend", "apim-oauth:apis")})
     app_id_uri = plan.outputs["backend"]["appIdUri"]
     ledger = plan.outputs["onward"]["ledger"]
     assert (ledger["issuer"], ledger["audience"], ledger["resource"]) == (
@@ -144,7 +144,7 @@ def test_onward_on_a_product_follows_its_validator_for_every_api(plan_of: PlanOf
     del apis[4]["onward"]
     products: list[dict[str, Any]] = copy.deepcopy(PROD["apim-oauth:products"])
     products[0]["onward"] = {"auth": "managed-identity"}
-    plan = plan_of("prod", config={"apis": apis, "products": products})
+    plan = plan_of("fixture-prod", config={"apis": apis, "products": products})
     product = plan.product_policy("partners")
     assert product is not None
     assert [e.tag for e in inbound_as_run(product)] == ["validate-jwt", "authentication-managed-identity"]
@@ -160,7 +160,7 @@ def test_onward_on_a_product_follows_its_validator_for_every_api(plan_of: PlanOf
 
 
 def test_only_the_assignments_to_the_identity_wait_on_the_service(plan_of: PlanOf) -> None:
-    plan = plan_of("prod")
+    plan = plan_of("fixture-prod")
     [service] = plan.of_type(SERVICE)
     identity = identity_of(plan)
     waiting = [
@@ -183,7 +183,7 @@ def test_only_the_assignments_to_the_identity_wait_on_the_service(plan_of: PlanO
 def test_the_gateway_token_is_fetched_only_once_the_role_can_be_in_it(plan_of: PlanOf) -> None:
     # A managed identity's token is cached for around a day: fetched before the role propagated, it
     # would lack it. The policy that fetches it waits for the pause after the assignment.
-    plan = plan_of("prod")
+    plan = plan_of("fixture-prod")
     [assignment] = [r for r in plan.of_type(ASSIGNMENT) if r.inputs["principalObjectId"] == identity_of(plan)]
     [pause] = [r for r in plan.of_type("time:index/sleep:Sleep") if assignment.urn in r.dependencies]
     assert pause.inputs["createDuration"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tools.plan.program import STACKS_DIR, load_config
+from tests.fixture_stacks import DEV, fixture_file
+from tools.plan.program import load_config
 from tools.plan.testing import PlanOf
 
 OPERATION_POLICY = "azure-native:apimanagement:ApiOperationPolicy"
 
 
 def _echo_with_orders_document(*operation_ids: str) -> list[dict[str, Any]]:
-    apis = copy.deepcopy(load_config(STACKS_DIR / "Pulumi.dev.yaml")["apim-oauth:apis"])
+    apis = copy.deepcopy(load_config(fixture_file(DEV))["apim-oauth:apis"])
     echo = apis[0]
     echo["openApi"] = "tests/program/openapi/orders.openapi.yaml"
     template = echo["oauth"]["operations"][0]
@@ -23,7 +24,7 @@ def _echo_with_orders_document(*operation_ids: str) -> list[dict[str, Any]]:
 def test_each_policy_names_the_operation_apim_creates(plan_of: PlanOf) -> None:
     # Capitals and '_' in an operationId, and an operation without one (by method and path).
     plan = plan_of(
-        stack="dev", config={"apis": _echo_with_orders_document("List_Orders", "getOrderById", "post-orders")}
+        stack=DEV, config={"apis": _echo_with_orders_document("List_Orders", "getOrderById", "post-orders")}
     )
 
     policies = plan.of_type(OPERATION_POLICY)
@@ -43,7 +44,7 @@ def test_each_policy_names_the_operation_apim_creates(plan_of: PlanOf) -> None:
 def test_a_renamed_target_is_replaced_delete_first_and_keeps_its_logical_name(plan_of: PlanOf) -> None:
     # Earlier versions keyed the policy by the operationId as written; ARM matches names without
     # regard to case, so a create-first replacement would delete the new policy with the old.
-    policy = plan_of(stack="dev").one(OPERATION_POLICY, operationId="postecho")
+    policy = plan_of(stack=DEV).one(OPERATION_POLICY, operationId="postecho")
     assert policy.delete_before_replace
     assert policy.name.endswith("-postecho-policy")
     assert any(a.name.endswith("-postEcho-policy") for a in policy.aliases)

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from apim_oauth.azure.clouds import CLOUDS
+from tests.fixture_stacks import DEV, PROD, fixture_file
 from tools.plan.engine import DuplicateUrnError, run_program
 from tools.plan.model import Plan
 from tools.plan.plan_json import plan_json
@@ -31,7 +32,8 @@ TENANT = "3f2a1c4e-8b7d-4e6f-9a1b-2c3d4e5f6a7b"
 
 
 def _plan(stack: str) -> Plan:
-    return stack_plan(stack)  # planned once per session, shared with the other program tests
+    # Planned once per session, shared with the other program tests.
+    return stack_plan(stack, stack_file=fixture_file(stack))
 
 
 def _json_resources(plan: Plan) -> dict[str, dict[str, Any]]:
@@ -50,7 +52,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_plan_json_records_every_option_of_every_resource() -> None:
-    plan = _plan("prod")
+    plan = _plan(PROD)
     resources = _json_resources(plan)
     for resource in resources.values():
         assert set(resource["options"]) == {
@@ -72,7 +74,7 @@ def test_plan_json_records_every_option_of_every_resource() -> None:
 def test_plan_json_names_the_policy_each_api_link_waits_for() -> None:
     # An API reachable through a product before the product's validate-jwt policy exists would take
     # calls unchecked: each link is asked to wait for the policy explicitly (dependsOn).
-    resources = _json_resources(_plan("dev"))
+    resources = _json_resources(_plan(DEV))
     guarded = {r["inputs"]["productId"] for r in resources.values() if r["type"] == PRODUCT_POLICY}
     links = [
         r for r in resources.values() if r["type"] == PRODUCT_API_LINK and r["inputs"]["productId"] in guarded
@@ -85,14 +87,14 @@ def test_plan_json_names_the_policy_each_api_link_waits_for() -> None:
 
 
 def test_plan_json_records_that_entra_apps_leave_their_owners_alone() -> None:
-    resources = _json_resources(_plan("dev"))
+    resources = _json_resources(_plan(DEV))
     apps = [r for r in resources.values() if r["type"] == APPLICATION]
     assert apps
     assert all("owners" in app["options"]["ignoreChanges"] for app in apps)
 
 
 def test_the_tree_starts_with_a_summary_and_marks_protected_resources() -> None:
-    plan = _plan("prod")
+    plan = _plan(PROD)
     tree = render_tree(plan).splitlines()
     counts, guarded = tree[0].split("; protected or retained on delete: ", 1)
     assert "azure-native" in counts
@@ -104,9 +106,9 @@ def test_the_tree_starts_with_a_summary_and_marks_protected_resources() -> None:
     service_line = next(line for line in tree if f"- {SERVICE} " in line)
     assert service_line.endswith("[protect]")
     # dev protects nothing; the group it creates is still retained (test_lifecycle.py).
-    dev_group = next(r for r in _plan("dev").resources if r.type == RESOURCE_GROUP)
+    dev_group = next(r for r in _plan(DEV).resources if r.type == RESOURCE_GROUP)
     assert (
-        render_tree(_plan("dev"))
+        render_tree(_plan(DEV))
         .splitlines()[0]
         .endswith(f"protected or retained on delete: {dev_group.name} (retained)")
     )
@@ -159,7 +161,7 @@ def test_the_engine_refuses_a_second_resource_under_one_urn_with_the_engines_wor
 def test_colliding_names_never_plan_fewer_links_than_configured(tmp_path: Path) -> None:
     # Product `a` with API `b-c` and product `a-b` with API `c`: joined with `-`, both links may get
     # one name. Either the settings refuse it or the engine does; never a plan with one link lost.
-    document = yaml.safe_load((STACKS_DIR / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    document = yaml.safe_load((fixture_file(DEV)).read_text(encoding="utf-8"))
     config = document["config"]
     api = dict(config["apim-oauth:apis"][1])
     config["apim-oauth:apis"] = [{**api, "name": "b-c", "path": "bc"}, {**api, "name": "c", "path": "c"}]

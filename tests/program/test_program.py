@@ -1,4 +1,4 @@
-"""The real `__main__.py` under the offline engine, with each real stack file."""
+"""The real `__main__.py` under the offline engine, with each of the project's test stacks."""
 
 from __future__ import annotations
 
@@ -11,15 +11,14 @@ from typing import Any
 
 import pytest
 
+from tests.fixture_stacks import CHINA, DEV, FIXTURES, PROD, fixture_file, stack_args
 from tools.plan.mermaid import mermaid
 from tools.plan.model import Plan, RecordedResource
 from tools.plan.plan_json import plan_json
 from tools.plan.program import STACKS_DIR, compute_plan, load_config
 from tools.plan.testing import PlanOf
 
-STACKS = sorted(
-    p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml")
-)
+STACKS = FIXTURES
 SECRET_MARK = "offline-"  # every fabricated secret value starts with this
 
 
@@ -39,14 +38,10 @@ def custom(plan: Plan, type_: str) -> list[RecordedResource]:
     return [r for r in plan.resources if r.type == type_]
 
 
-def test_every_stack_file_is_exercised() -> None:
-    assert {"dev", "prod", "china"} <= set(STACKS)
-
-
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_outputs_follow_the_contract(plan_of: PlanOf, stack: str) -> None:
     plan = plan_of(stack)
-    config = load_config(STACKS_DIR / f"Pulumi.{stack}.yaml")
+    config = load_config(fixture_file(stack))
     out = plan.outputs
     assert set(out) == {
         "tenantId",
@@ -84,7 +79,7 @@ def test_stack_outputs_follow_the_contract(plan_of: PlanOf, stack: str) -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_plan_is_byte_identical_across_runs(stack: str) -> None:
-    config = load_config(STACKS_DIR / f"Pulumi.{stack}.yaml")
+    config = load_config(fixture_file(stack))
     first = plan_json(compute_plan(stack, config))
     second = plan_json(compute_plan(stack, config))
     assert first == second
@@ -144,7 +139,7 @@ def test_every_rendered_policy_is_well_formed_and_validates_tokens(plan_of: Plan
 
 
 def test_dev_product_policy_admits_the_product_app_and_its_role(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     partners = plan.outputs["products"]["partners"]
     root = ET.fromstring(plan.outputs["policies"]["product-partners"])
     jwt = root.find("./inbound/validate-jwt")
@@ -165,7 +160,7 @@ def test_dev_product_policy_admits_the_product_app_and_its_role(plan_of: PlanOf)
 
 
 def test_china_policy_uses_the_china_v1_issuer_and_both_audiences(plan_of: PlanOf) -> None:
-    plan = plan_of("china")
+    plan = plan_of(CHINA)
     jwt = ET.fromstring(plan.outputs["policies"]["product-partners"]).find("./inbound/validate-jwt")
     assert jwt is not None
     tenant = plan.outputs["tenantId"]
@@ -184,13 +179,13 @@ def test_china_policy_uses_the_china_v1_issuer_and_both_audiences(plan_of: PlanO
 
 
 def test_prod_protects_the_service_and_dev_does_not(plan_of: PlanOf) -> None:
-    for stack, protected in (("prod", True), ("dev", False)):
+    for stack, protected in ((PROD, True), (DEV, False)):
         [service] = custom(plan_of(stack), "azure-native:apimanagement:ApiManagementService")
         assert service.protect is protected
 
 
 def test_mermaid_edges_match_the_plan_dependencies(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     text = mermaid(plan)
     lines = text.splitlines()
     assert lines[0] == "flowchart LR"
@@ -210,8 +205,7 @@ def test_mermaid_edges_match_the_plan_dependencies(plan_of: PlanOf) -> None:
 def test_cli_plan_writes_json_policies_and_mermaid(tmp_path: Path) -> None:
     result = run_cli(
         "plan",
-        "--stack",
-        "dev",
+        *stack_args(DEV),
         "--json",
         str(tmp_path / "plan.json"),
         "--policies-dir",
@@ -238,7 +232,7 @@ def test_cli_plan_writes_json_policies_and_mermaid(tmp_path: Path) -> None:
 @pytest.mark.slow  # a fresh interpreter per command line
 def test_cli_bad_config_exits_2_with_one_line_and_registers_nothing(tmp_path: Path) -> None:
     stack_file = tmp_path / "Pulumi.bad.yaml"
-    text = (STACKS_DIR / "Pulumi.dev.yaml").read_text().replace("sku: Developer", "sku: Gold")
+    text = fixture_file(DEV).read_text().replace("sku: Developer", "sku: Gold")
     stack_file.write_text(text)
     result = run_cli(
         "plan", "--stack", "bad", "--config", str(stack_file), "--json", str(tmp_path / "p.json")
@@ -253,7 +247,7 @@ def test_cli_bad_config_exits_2_with_one_line_and_registers_nothing(tmp_path: Pa
 
 
 def test_apim_managed_access_waits_for_the_identity_role_to_propagate(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     [role] = custom(plan, "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment")
     [pause] = custom(plan, "time:index/sleep:Sleep")
     [service] = custom(plan, "azure-native:apimanagement:ApiManagementService")
@@ -276,12 +270,12 @@ def test_apim_managed_access_waits_for_the_identity_role_to_propagate(plan_of: P
 
 
 def test_removing_a_product_keeps_the_apis_other_products_use(plan_of: PlanOf) -> None:
-    config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+    config = load_config(fixture_file(DEV))
     config["apim-oauth:products"] = [p for p in config["apim-oauth:products"] if p["name"] != "internal"]
     config["apim-oauth:clients"] = [c for c in config["apim-oauth:clients"] if c["name"] != "ops-console"]
-    before = {r.inputs["apiId"] for r in custom(plan_of("dev"), "azure-native:apimanagement:Api")}
+    before = {r.inputs["apiId"] for r in custom(plan_of(DEV), "azure-native:apimanagement:Api")}
     changed = {key: config[key] for key in ("apim-oauth:products", "apim-oauth:clients")}
-    after = {r.inputs["apiId"] for r in custom(plan_of("dev", changed), "azure-native:apimanagement:Api")}
+    after = {r.inputs["apiId"] for r in custom(plan_of(DEV, changed), "azure-native:apimanagement:Api")}
     assert before == after == {"echo", "status", "inventory"}
 
 
@@ -291,7 +285,7 @@ def test_policies_dir_holds_each_rendered_policy_of_the_stack(
 ) -> None:
     from tools.__main__ import main
 
-    assert main(["plan", "--stack", stack, "--policies-dir", str(tmp_path)]) == 0
+    assert main(["plan", *stack_args(stack), "--policies-dir", str(tmp_path)]) == 0
     written = {p.stem: p.read_text() for p in tmp_path.glob("*.xml")}
     assert written == plan_of(stack).outputs["policies"]
     for xml in written.values():
@@ -304,7 +298,7 @@ def test_a_provider_signed_in_to_another_tenant_stops_before_any_resource() -> N
     from apim_oauth.azure.clouds import CLOUDS
     from tools.plan.engine import run_program
 
-    config = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+    config = load_config(fixture_file(DEV))
     plan = Plan()
 
     def program() -> None:
@@ -322,7 +316,7 @@ def test_a_provider_signed_in_to_another_tenant_stops_before_any_resource() -> N
 
 
 def test_validate_jwt_policies_do_not_wait_for_client_apps(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     client_apps = {
         r.urn
         for r in plan.resources
@@ -342,8 +336,7 @@ def test_cli_plan_creates_output_directories_and_reports_unwritable_ones(tmp_pat
         main(
             [
                 "plan",
-                "--stack",
-                "dev",
+                *stack_args(DEV),
                 "--json",
                 str(nested / "plan.json"),
                 "--mermaid",
@@ -355,7 +348,7 @@ def test_cli_plan_creates_output_directories_and_reports_unwritable_ones(tmp_pat
     assert json.loads((nested / "plan.json").read_text())["outputs"]["cloud"] == "global"
     blocker = tmp_path / "file"
     blocker.write_text("")
-    assert main(["plan", "--stack", "dev", "--json", str(blocker / "plan.json")]) == 2
+    assert main(["plan", *stack_args(DEV), "--json", str(blocker / "plan.json")]) == 2
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -367,8 +360,8 @@ def test_every_api_needs_a_key_outside_its_open_product(plan_of: PlanOf, stack: 
 
 
 def test_v1_product_audience_is_the_app_id_uri_a_v1_token_carries(plan_of: PlanOf) -> None:
-    out = plan_of("china").outputs
+    out = plan_of(CHINA).outputs
     assert out["products"]["partners"]["audience"] == out["backend"]["appIdUri"]
     assert out["products"]["partners"]["audience"].startswith("api://")
-    dev = plan_of("dev").outputs
+    dev = plan_of(DEV).outputs
     assert dev["products"]["portal"]["audience"] == dev["backend"]["clientId"]

@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from apim_oauth.config.errors import ConfigError
+from tests.fixture_stacks import DEV_FILE
 from tools.plan.model import Plan
-from tools.plan.program import STACKS_DIR, compute_plan, load_config
+from tools.plan.program import compute_plan, load_config
 
-DEV = load_config(STACKS_DIR / "Pulumi.dev.yaml")
+DEV = load_config(DEV_FILE)
 SLUGS = st.from_regex(r"[ab][ab-]{0,3}", fullmatch=True).filter(lambda s: not s.endswith("-"))
 PERMISSIONS = st.from_regex(r"[A-Za-z][A-Za-z._]{0,6}", fullmatch=True)
 

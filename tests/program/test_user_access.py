@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from apim_oauth.azure.developer_portal import console_redirect_uri, sign_in_redirect_uri
+from tests.fixture_stacks import DEV, fixture_file
 from tools.plan.model import RecordedResource, is_secret
 from tools.plan.testing import PlanOf, StackPlan
 
@@ -44,7 +45,7 @@ def portal_revision(plan: StackPlan) -> RecordedResource:
 
 
 def test_each_client_registers_its_redirect_uris_under_its_platform(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     web = app(plan, "Web portal (dev)")
     assert web["web"]["redirectUris"] == ["https://portal.dev.contoso.example/signin-oidc"]
     assert web["web"]["implicitGrant"]["idTokenIssuanceEnabled"] is False
@@ -62,7 +63,7 @@ def test_each_client_registers_its_redirect_uris_under_its_platform(plan_of: Pla
 
 
 def test_the_test_console_app_has_exactly_the_portals_redirect_uri(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     console = app(plan, "Echo test console (dev)")
     # The documented callback: /signin-oauth/code-pkce/callback/<server>, as a SPA redirect (the
     # browser redeems the code).
@@ -79,7 +80,7 @@ def test_the_test_console_app_has_exactly_the_portals_redirect_uri(plan_of: Plan
 
 
 def test_the_console_server_has_the_clouds_v2_endpoints_and_the_backend_scopes(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     server = plan.one(SERVER, authsid="echo").inputs
     assert (
         server["authorizationEndpoint"] == f"https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/authorize"
@@ -103,7 +104,7 @@ def test_the_console_server_has_the_clouds_v2_endpoints_and_the_backend_scopes(p
 def test_other_clouds_get_their_login_host_and_portal_host(
     plan_of: PlanOf, cloud: str, login: str, portal: str
 ) -> None:
-    plan = plan_of("dev", config={"cloud": cloud})
+    plan = plan_of(DEV, config={"cloud": cloud})
     server = plan.one(SERVER, authsid="echo").inputs
     assert server["authorizationEndpoint"] == f"https://{login}/{TENANT}/oauth2/v2.0/authorize"
     assert server["tokenEndpoint"] == f"https://{login}/{TENANT}/oauth2/v2.0/token"
@@ -115,7 +116,7 @@ def test_other_clouds_get_their_login_host_and_portal_host(
 
 
 def test_the_api_names_its_server_in_the_form_the_portal_reads(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     echo = plan.one(API, apiId="echo")
     assert echo.inputs["authenticationSettings"] == {
         "oAuth2AuthenticationSettings": [{"authorizationServerId": "echo"}]
@@ -128,7 +129,7 @@ def test_the_api_names_its_server_in_the_form_the_portal_reads(plan_of: PlanOf) 
 
 def test_code_grant_console_is_a_web_app_and_its_secret_stays_secret(plan_of: PlanOf) -> None:
     plan = plan_of(
-        "dev",
+        DEV,
         config={
             "apis": [
                 *[
@@ -163,13 +164,13 @@ def test_code_grant_console_is_a_web_app_and_its_secret_stays_secret(plan_of: Pl
 
 
 def _dev_apis() -> list[dict[str, Any]]:
-    from tools.plan.program import STACKS_DIR, load_config
+    from tools.plan.program import load_config
 
-    return list(load_config(STACKS_DIR / "Pulumi.dev.yaml")["apim-oauth:apis"])
+    return list(load_config(fixture_file(DEV))["apim-oauth:apis"])
 
 
 def test_portal_sign_in_is_aad_with_msal_2_its_own_spa_app_and_graph_consent(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     provider = plan.one(IDENTITY_PROVIDER, type="aad")
     assert provider.inputs["identityProviderName"] == "aad"
     assert provider.inputs["clientLibrary"] == "MSAL-2"
@@ -194,7 +195,7 @@ def test_portal_sign_in_is_aad_with_msal_2_its_own_spa_app_and_graph_consent(pla
 
 
 def test_users_are_assigned_the_role_they_are_configured_with(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     backend_app = plan.one(APPLICATION, displayName="Contoso Echo API (dev)")
     role_ids = {r["value"]: r["id"] for r in backend_app.inputs["appRoles"]}
     backend_sp = plan.one(SERVICE_PRINCIPAL, clientId=backend_app.outputs["clientId"])
@@ -205,7 +206,7 @@ def test_users_are_assigned_the_role_they_are_configured_with(plan_of: PlanOf) -
 
 
 def test_delegated_clients_get_admin_consent_on_the_backend(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     backend_app = plan.one(APPLICATION, displayName="Contoso Echo API (dev)")
     backend_sp = plan.one(SERVICE_PRINCIPAL, clientId=backend_app.outputs["clientId"])
     consented = {}
@@ -227,7 +228,7 @@ def test_delegated_clients_get_admin_consent_on_the_backend(plan_of: PlanOf) -> 
 
 
 def test_no_entra_app_waits_on_the_apim_service(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     [service] = plan.of_type(SERVICE)
     people = [
         *plan.of_type(APPLICATION),
@@ -244,7 +245,7 @@ def test_no_entra_app_waits_on_the_apim_service(plan_of: PlanOf) -> None:
 
 
 def test_the_portal_is_published_after_what_it_bakes_in(plan_of: PlanOf) -> None:
-    plan = plan_of("dev")
+    plan = plan_of(DEV)
     revision = portal_revision(plan)
     deps = plan.waits_on(revision)
     for resource in (
@@ -270,25 +271,25 @@ def test_an_unchanged_stack_publishes_under_the_same_name_and_a_change_under_ano
         [resource] = portal_revision(plan).inputs["properties"]["template"]["resources"]
         return str(resource["name"])
 
-    dev = name(plan_of("dev"))
-    assert dev == name(plan_of("dev", config={"tenantId": TENANT}))
+    dev = name(plan_of(DEV))
+    assert dev == name(plan_of(DEV, config={"tenantId": TENANT}))
     # A custom host changes redirect URIs in Entra, nothing the portal keeps: no new revision.
     host = {"host": "developer.contoso.example", "signIn": _sign_in()}
-    assert name(plan_of("dev", config={"developerPortal": host})) == dev
+    assert name(plan_of(DEV, config={"developerPortal": host})) == dev
     # Another allowed tenant is baked into the published portal: a new revision.
     tenants = {"signIn": {**_sign_in(), "allowedTenants": [TENANT, "contoso-partners.onmicrosoft.com"]}}
-    assert name(plan_of("dev", config={"developerPortal": tenants})) != dev
+    assert name(plan_of(DEV, config={"developerPortal": tenants})) != dev
 
 
 def _sign_in() -> dict[str, Any]:
-    from tools.plan.program import STACKS_DIR, load_config
+    from tools.plan.program import load_config
 
-    return dict(load_config(STACKS_DIR / "Pulumi.dev.yaml")["apim-oauth:developerPortal"]["signIn"])
+    return dict(load_config(fixture_file(DEV))["apim-oauth:developerPortal"]["signIn"])
 
 
 def test_a_custom_portal_host_moves_every_portal_redirect(plan_of: PlanOf) -> None:
     plan = plan_of(
-        "dev", config={"developerPortal": {"host": "developer.contoso.example", "signIn": _sign_in()}}
+        DEV, config={"developerPortal": {"host": "developer.contoso.example", "signIn": _sign_in()}}
     )
     assert app(plan, "Echo test console (dev)")["singlePageApplication"]["redirectUris"] == [
         "https://developer.contoso.example/signin-oauth/code-pkce/callback/echo"

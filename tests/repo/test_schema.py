@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from apim_oauth.config.reading import load_yaml
 from apim_oauth.config.schema import render
+from tests.fixture_stacks import DEV_FILE
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = PROJECT_DIR / "stacks" / "schema.json"
@@ -62,7 +63,7 @@ def test_every_stack_file_validates_and_names_the_schema_for_editors(path: Path)
 def test_schema_refuses_what_the_program_refuses(
     path: tuple[str | int, ...], value: object, words: str
 ) -> None:
-    document = copy.deepcopy(stack(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml"))
+    document = copy.deepcopy(stack(DEV_FILE))
     target: Any = document["config"]
     for key in path[:-1]:
         target = target[key]

@@ -11,9 +11,10 @@ import pytest
 from apim_oauth.config.errors import ConfigError
 from apim_oauth.config.reading import load_stack_file
 from apim_oauth.config.settings import parse
+from tests.fixture_stacks import DEV_FILE
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-DEV = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml")
+DEV = load_stack_file(DEV_FILE)
 
 
 def _parse(config: dict[str, Any]) -> None:

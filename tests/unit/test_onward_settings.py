@@ -15,9 +15,10 @@ import yaml
 from apim_oauth.config.errors import ConfigError
 from apim_oauth.config.reading import load_stack_file
 from apim_oauth.config.settings import Settings, parse
+from tests.fixture_stacks import PROD_FILE
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-PROD = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.prod.yaml")
+PROD = load_stack_file(PROD_FILE)
 # prod: apis echo, status, inventory, reports, ledger (onward); products partners (entra-app, product
 # audience: echo, status, ledger), reporting (audience backend: reports), internal (apim-managed).
 LEDGER = 4

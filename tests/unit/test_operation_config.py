@@ -13,9 +13,10 @@ import yaml
 from apim_oauth.config.errors import ConfigError
 from apim_oauth.config.reading import load_stack_file
 from apim_oauth.config.settings import Settings, parse
+from tests.fixture_stacks import DEV_FILE
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-DEV = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml")
+DEV = load_stack_file(DEV_FILE)
 KEY = "apim-oauth:apis[0].oauth.operations"
 DOCUMENT = {
     "openapi": "3.0.3",

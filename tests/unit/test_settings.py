@@ -19,11 +19,12 @@ from apim_oauth.config.errors import ConfigError
 from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProductSettings
 from apim_oauth.config.reading import load_stack_file
 from apim_oauth.config.settings import parse
+from tests.fixture_stacks import CHINA_FILE, DEV_FILE, PROD_FILE
 from tools.plan.engine import run_program
 from tools.plan.model import Plan
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-DEV = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml")
+DEV = load_stack_file(DEV_FILE)
 
 Edit = Callable[[dict[str, Any]], None]
 TENANT = str(DEV["apim-oauth:tenantId"])
@@ -140,7 +141,7 @@ def test_structured_values_arrive_as_json_text_from_the_engine() -> None:
 def test_cloud_defaults_to_global_and_china_uses_its_hosts() -> None:
     s = parse(edited(set_in("cloud", None)), base_dir=PROJECT_DIR)
     assert s.cloud.name == "global"
-    china = parse(load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.china.yaml"), base_dir=PROJECT_DIR)
+    china = parse(load_stack_file(CHINA_FILE), base_dir=PROJECT_DIR)
     assert china.cloud.issuer(china.tenant_id, 1).startswith("https://sts.chinacloudapi.cn/")
 
 
@@ -476,7 +477,7 @@ def test_at_least_25_bad_configurations_are_covered() -> None:
 
 
 def test_a_client_on_a_backend_audience_product_must_hold_its_role() -> None:
-    prod = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.prod.yaml")
+    prod = load_stack_file(PROD_FILE)
     prod[key("clients")][1]["roles"] = ["Status.Read.All"]
     with pytest.raises(ConfigError) as caught:
         parse(prod, base_dir=PROJECT_DIR)
@@ -485,7 +486,7 @@ def test_a_client_on_a_backend_audience_product_must_hold_its_role() -> None:
 
 
 def test_azure_ad_token_validator_needs_a_linked_client() -> None:
-    prod = load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.prod.yaml")
+    prod = load_stack_file(PROD_FILE)
     del prod[key("clients")][1]
     with pytest.raises(ConfigError) as caught:
         parse(prod, base_dir=PROJECT_DIR)
@@ -503,7 +504,7 @@ def test_openapi_file_that_does_not_parse_is_a_config_error(tmp_path: Path) -> N
 
 def test_application_administrator_is_assigned_by_default_only_where_apim_registers_apps() -> None:
     assert parse(DEV, base_dir=PROJECT_DIR).apim.assign_application_administrator is True
-    china = parse(load_stack_file(PROJECT_DIR / "stacks" / "Pulumi.china.yaml"), base_dir=PROJECT_DIR)
+    china = parse(load_stack_file(CHINA_FILE), base_dir=PROJECT_DIR)
     assert china.apim.assign_application_administrator is False
     forced = edited(set_in("apim.assignApplicationAdministrator", False))
     assert parse(forced, base_dir=PROJECT_DIR).apim.assign_application_administrator is False

@@ -77,6 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--product nor --api, say which product and client the token's audience and caller belong to",
     )
     parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="with --stack: read this stack file instead of stacks/Pulumi.NAME.yaml (NAME still names the stack)",
+    )
+    parser.add_argument(
         "--product", metavar="P", help="with --stack: the product whose policy the request runs"
     )
     parser.add_argument(
@@ -169,8 +175,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_combination(args: argparse.Namespace) -> None:
-    if args.stack is None and (args.product or args.api or args.operation):
-        raise InputError("--product, --api and --operation go with --stack")
+    if args.stack is None and (args.product or args.api or args.operation or args.config):
+        raise InputError("--config, --product, --api and --operation go with --stack")
 
 
 def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, now: float) -> Outcome:
@@ -181,7 +187,7 @@ def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, 
     else:
         from tools.check_token import stack
 
-        view = stack.load_stack(args.stack)
+        view = stack.load_stack(args.stack, args.config)
         path = stack.request_path(view, args.product, args.api, args.operation)
         documents = [(scope.label, scope.document.encode("utf-8")) for scope in path]
         notes = [
@@ -220,7 +226,7 @@ def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, 
 def _identify(args: argparse.Namespace, presented: str) -> int:
     from tools.check_token.stack import identify, load_stack
 
-    view = load_stack(args.stack)
+    view = load_stack(args.stack, args.config)
     value = presented.strip()
     if value.lower().startswith("bearer "):
         value = value[7:].strip()

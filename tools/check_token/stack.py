@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from apim_oauth.azure.operations import normalize
@@ -65,15 +66,15 @@ class StackView:
         return cast("dict[str, Any]", self.outputs.get("backend") or {})
 
 
-def load_stack(name: str) -> StackView:
-    """Plan stack `name` offline (stacks/Pulumi.NAME.yaml); ConfigError propagates (exit 2)."""
+def load_stack(name: str, stack_file: Path | None = None) -> StackView:
+    """Plan stack `name` offline (from `stack_file`, default stacks/Pulumi.NAME.yaml); a bad
+    configuration is a StackError with `config` set (exit 2)."""
     # Imported here: the plan needs the Pulumi SDKs, which a file-based check never loads.
     from apim_oauth.config.errors import ConfigError
     from tools.plan.program import STACKS_DIR, compute_plan, read_stack_config
 
-    stack_file = STACKS_DIR / f"Pulumi.{name}.yaml"
     try:
-        plan = compute_plan(name, read_stack_config(stack_file))
+        plan = compute_plan(name, read_stack_config(stack_file or STACKS_DIR / f"Pulumi.{name}.yaml"))
     except ConfigError as error:
         raise StackError(f"config error: {error}", config=True) from None
     return view_of_plan(name, plan)

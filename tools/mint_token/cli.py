@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tools.check_token.cli import InputError, parse_now
 from tools.check_token.stack import StackError, load_stack
+from tools.command_line import tool_command
 from tools.mint_token.minting import TEST_ONLY, mint
 
 DESCRIPTION = "Mint a TEST-ONLY token for a stack's client and product, signed with a throwaway key."
@@ -23,7 +24,7 @@ is not the tenant's.
 
 examples:
   python -m tools mint-token --stack dev --client billing-daemon --product partners
-  python -m tools mint-token --stack prod --client web-portal --product portal --out /tmp/t --now 2026-10-01T12:00:00Z
+  python -m tools mint-token --stack prod --client reporting-daemon --product reporting --out /tmp/t --now 2026-10-01T12:00:00Z
 
 exit codes:
   0  minted and written
@@ -37,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--stack", required=True, metavar="NAME", help="stack to plan offline (stacks/Pulumi.NAME.yaml)"
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="read this stack file instead of stacks/Pulumi.NAME.yaml (NAME still names the stack)",
     )
     parser.add_argument(
         "--client", required=True, metavar="C", help="the client (a key of the stack's `clients`)"
@@ -71,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         now = int(parse_now(args.now)) if args.now is not None else int(time.time())
         if not 60 <= args.lifetime <= 86400:
             raise InputError("--lifetime: expected 60 to 86400 seconds")
-        view = load_stack(args.stack)
+        view = load_stack(args.stack, args.config)
         minted = mint(view, args.client, args.product, now, args.lifetime)
         out: Path = args.out or Path("out") / "mint-token" / f"{args.stack}-{args.client}-{args.product}"
         out.mkdir(parents=True, exist_ok=True)
@@ -96,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"keys:   {out / 'jwks.json'}")
     print(f"issuer: {out / 'openid-configuration.json'}")
     print("check it:")
-    print(
-        f"  python -m tools check-token --stack {args.stack} --product {args.product} --token-file {out / 'token.jwt'} "
-        f"--openid-config {out / 'openid-configuration.json'} --jwks {out / 'jwks.json'} --now {now}"
-    )
+    stack = ["--stack", args.stack, *(["--config", str(args.config)] if args.config else [])]
+    check = [*stack, "--product", args.product, "--token-file", str(out / "token.jwt")]
+    check += ["--openid-config", str(out / "openid-configuration.json"), "--jwks", str(out / "jwks.json")]
+    print(f"  {tool_command('check-token', *check, '--now', str(now))}")
     return 0

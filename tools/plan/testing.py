@@ -5,7 +5,7 @@ Load it from a `conftest.py` next to your tests (this project's tests/conftest.p
     pytest_plugins = ["tools.plan.testing"]
 
 then ask for `plan_of` in a test. `plan_of(stack="prod")` runs the real program (`__main__.py`)
-with `stacks/Pulumi.prod.yaml` under the offline engine (Pulumi's mocks, no cloud, no CLI) and
+with `stacks/Pulumi.prod.yaml` (the directories searched are the `stack_dirs` fixture's) under the offline engine (Pulumi's mocks, no cloud, no CLI) and
 returns a `StackPlan`: every resource with its inputs, outputs, parent, dependencies and options
 (`protect`, `aliases`), the stack outputs, and each rendered policy as parsed XML.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,7 +107,26 @@ def stack_plan(
     return _CACHE[key]
 
 
+def find_stack_file(stack: str, directories: Sequence[Path]) -> Path:
+    """Pulumi.<stack>.yaml in the first of `directories` that has it (the first one's path if none)."""
+    candidates = [directory / f"Pulumi.{stack}.yaml" for directory in directories]
+    return next((path for path in candidates if path.is_file()), candidates[0])
+
+
 @pytest.fixture(scope="session")
-def plan_of() -> PlanOf:
+def stack_dirs() -> list[Path]:
+    """Where `plan_of` looks for Pulumi.<stack>.yaml, first match first: stacks/. Override this
+    fixture in a conftest.py to plan stack files kept elsewhere too (test stacks, say)."""
+    return [STACKS_DIR]
+
+
+@pytest.fixture(scope="session")
+def plan_of(stack_dirs: list[Path]) -> PlanOf:
     """`plan_of(stack="dev", config=None, *, stack_file=None) -> StackPlan`: see the module's docstring."""
-    return stack_plan
+
+    def plan(
+        stack: str = "dev", config: Mapping[str, Any] | None = None, *, stack_file: Path | None = None
+    ) -> StackPlan:
+        return stack_plan(stack, config, stack_file=stack_file or find_stack_file(stack, stack_dirs))
+
+    return plan
