@@ -32,8 +32,9 @@ def claim_hints(run: Evaluation, claims: Mapping[str, object], missing: Sequence
     elif "roles" in missing and app_only:
         run.hint(
             "This app-only token has no roles: the client was not granted an app role of the API "
-            "(grant the application permission and admin consent). Entra issues such tokens without "
-            "roles unless the API's service principal sets appRoleAssignmentRequired."
+            "(grant the application permission and admin consent). Entra issues such a token only when "
+            "the API's service principal does not set appRoleAssignmentRequired; where it is set (as on "
+            "a stack's backend with appRoleAssignmentRequired: true), Entra refuses the token instead."
         )
 
 
