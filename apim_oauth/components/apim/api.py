@@ -116,22 +116,37 @@ class Api(pulumi.ComponentResource):
         self.api_name = self.api.name
 
         # An imported API's operations come from its document; a plain one gets catch-alls.
-        wildcards: dict[str, apimanagement.ApiOperation] = {}
-        if s.openapi is None:
-            for method in WILDCARD_METHODS:
-                operation_id = wildcard_operation_id(method)
-                wildcards[operation_id] = apimanagement.ApiOperation(
-                    f"{name}-{operation_id}",
-                    api_id=self.api_name,
-                    operation_id=operation_id,
-                    resource_group_name=args.resource_group_name,
-                    service_name=args.service_name,
-                    display_name=f"{method} /*",
-                    method=method,
-                    url_template="/*",
-                    opts=child,
-                )
+        wildcards = self._wildcards(name, args) if s.openapi is None else {}
+        policies = self._policies(name, args, wildcards)
 
+        if policies:
+            # What a product links to is the API with its policies in place: a link made first would
+            # let calls through before the API's own checks (or its onward step, which keeps the
+            # caller's token from the backend) exist.
+            self.api_id = pulumi.Output.all(self.api.id, *(p.id for p in policies)).apply(lambda v: str(v[0]))
+
+        self.register_outputs({"apiId": self.api_id, "apiName": self.api_name})
+
+    def _wildcards(self, name: str, args: ApiArgs) -> dict[str, apimanagement.ApiOperation]:
+        wildcards: dict[str, apimanagement.ApiOperation] = {}
+        for method in WILDCARD_METHODS:
+            operation_id = wildcard_operation_id(method)
+            wildcards[operation_id] = apimanagement.ApiOperation(
+                f"{name}-{operation_id}",
+                api_id=self.api_name,
+                operation_id=operation_id,
+                resource_group_name=args.resource_group_name,
+                service_name=args.service_name,
+                display_name=f"{method} /*",
+                method=method,
+                url_template="/*",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return wildcards
+
+    def _policies(
+        self, name: str, args: ApiArgs, wildcards: Mapping[str, apimanagement.ApiOperation]
+    ) -> list[pulumi.CustomResource]:
         policies: list[pulumi.CustomResource] = []
         if args.policy_xml is not None:
             api_policy = apimanagement.ApiPolicy(
@@ -142,7 +157,7 @@ class Api(pulumi.ComponentResource):
                 policy_id=POLICY_ID,
                 format=POLICY_FORMAT,
                 value=args.policy_xml,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
             policies.append(api_policy)
 
@@ -171,11 +186,4 @@ class Api(pulumi.ComponentResource):
                 ),
             )
             policies.append(operation_policy)
-
-        if policies:
-            # What a product links to is the API with its policies in place: a link made first would
-            # let calls through before the API's own checks (or its onward step, which keeps the
-            # caller's token from the backend) exist.
-            self.api_id = pulumi.Output.all(self.api.id, *(p.id for p in policies)).apply(lambda v: str(v[0]))
-
-        self.register_outputs({"apiId": self.api_id, "apiName": self.api_name})
+        return policies

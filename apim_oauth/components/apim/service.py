@@ -135,41 +135,8 @@ class Service(pulumi.ComponentResource):
         self.role_assignment = None
         self.role_ready = None
         if s.assign_application_administrator:
-            # Needs Privileged Role Administrator (or RoleManagement.ReadWrite.Directory) from whoever
-            # deploys (docs/sources.md#apim-application-based-access). Only this assignment waits for the service: it needs the
-            # principal ID, which exists once the service does.
-            self.role_assignment = azuread.DirectoryRoleAssignment(
-                f"{name}-application-administrator",
-                role_id=APPLICATION_ADMINISTRATOR_ROLE_ID,
-                principal_object_id=self.principal_id,
-                opts=child,
-            )
-            self.role_ready = pulumiverse_time.Sleep(
-                f"{name}-role-propagation",
-                create_duration=ROLE_PROPAGATION_PAUSE,
-                # A new assignment (a new identity, after the service is replaced) waits again.
-                triggers={"assignment": self.role_assignment.id},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_assignment]),
-            )
-
-        self.user_ids = {}
-        for user in s.users:
-            apim_user = apimanagement.User(
-                f"{name}-user-{user.user_id}",
-                user_id=user.user_id,
-                resource_group_name=self.resource_group_name,
-                service_name=self.service_name,
-                email=user.email,
-                first_name=user.first_name,
-                last_name=user.last_name,
-                # Owners exist to own client applications (docs/sources.md#apim-application-based-access); they need no sign-up mail.
-                state=apimanagement.UserState.ACTIVE,
-                notify=False,
-                opts=child,
-            )
-            # The full ARM ID: ARM accepts `/users/{id}` in a ClientApplication's ownerId but reports
-            # the full ID back (API 2024-10-01-preview examples), so this form reads back unchanged.
-            self.user_ids[user.user_id] = apim_user.id
+            self._application_administrator(name)
+        self.user_ids = {user.user_id: self._user(name, user) for user in s.users}
 
         self.register_outputs(
             {
@@ -180,6 +147,42 @@ class Service(pulumi.ComponentResource):
                 "userIds": self.user_ids,
             }
         )
+
+    def _application_administrator(self, name: str) -> None:
+        # Needs Privileged Role Administrator (or RoleManagement.ReadWrite.Directory) from whoever
+        # deploys (docs/sources.md#apim-application-based-access). Only this assignment waits for the service: it needs the
+        # principal ID, which exists once the service does.
+        self.role_assignment = azuread.DirectoryRoleAssignment(
+            f"{name}-application-administrator",
+            role_id=APPLICATION_ADMINISTRATOR_ROLE_ID,
+            principal_object_id=self.principal_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.role_ready = pulumiverse_time.Sleep(
+            f"{name}-role-propagation",
+            create_duration=ROLE_PROPAGATION_PAUSE,
+            # A new assignment (a new identity, after the service is replaced) waits again.
+            triggers={"assignment": self.role_assignment.id},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_assignment]),
+        )
+
+    def _user(self, name: str, user: ApimUser) -> pulumi.Output[str]:
+        apim_user = apimanagement.User(
+            f"{name}-user-{user.user_id}",
+            user_id=user.user_id,
+            resource_group_name=self.resource_group_name,
+            service_name=self.service_name,
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            # Owners exist to own client applications (docs/sources.md#apim-application-based-access); they need no sign-up mail.
+            state=apimanagement.UserState.ACTIVE,
+            notify=False,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # The full ARM ID: ARM accepts `/users/{id}` in a ClientApplication's ownerId but reports
+        # the full ID back (API 2024-10-01-preview examples), so this form reads back unchanged.
+        return apim_user.id
 
 
 def _principal_id(identity: apimanagement.outputs.ApiManagementServiceIdentityResponse | None) -> str:

@@ -224,8 +224,32 @@ class ClientApp(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClientAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("apim-oauth:entra:ClientApp", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self.application = self._application(name, args)
+        self.service_principal = azuread.ServicePrincipal(
+            f"{name}-sp",
+            azuread.ServicePrincipalArgs(client_id=self.application.client_id, owners=args.owners.object_ids),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=args.owners.ignore_changes),
+        )
+        self._consent(name, args)
+        self.passwords = {}
+        self.secret_end_dates = {}
+        self.client_secret = None
+        if args.secret is not None:
+            self._secrets(name, args.secret)
+            self.client_secret = pulumi.Output.secret(self.passwords[args.secret.active.name].value)
 
+        self.client_id = self.application.client_id
+        self.service_principal_object_id = self.service_principal.object_id
+        outputs: dict[str, Any] = {
+            "clientId": self.client_id,
+            "servicePrincipalObjectId": self.service_principal_object_id,
+            "secretEndDates": self.secret_end_dates,
+        }
+        if self.client_secret is not None:
+            outputs["clientSecret"] = self.client_secret
+        self.register_outputs(outputs)
+
+    def _application(self, name: str, args: ClientAppArgs) -> azuread.Application:
         # One Output for all the requested permissions: the client IDs they name are resolved together
         # and paired with the (plan-time) kinds and GUIDs in a single apply.
         app_ids, permissions = _requested(args)
@@ -246,7 +270,7 @@ class ClientApp(pulumi.ComponentResource):
             extra["optional_claims"] = azuread.ApplicationOptionalClaimsArgs(
                 id_tokens=[azuread.ApplicationOptionalClaimsIdTokenArgs(name=c) for c in args.id_token_claims]
             )
-        self.application = azuread.Application(
+        return azuread.Application(
             f"{name}-app",
             azuread.ApplicationArgs(
                 display_name=args.display_name,
@@ -258,12 +282,9 @@ class ClientApp(pulumi.ComponentResource):
             # Owners: see Owners.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=args.owners.ignore_changes),
         )
-        self.service_principal = azuread.ServicePrincipal(
-            f"{name}-sp",
-            azuread.ServicePrincipalArgs(client_id=self.application.client_id, owners=args.owners.object_ids),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=args.owners.ignore_changes),
-        )
 
+    def _consent(self, name: str, args: ClientAppArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
         # `required_resource_accesses` only asks; these assignments are the admin consent that puts the
         # roles in the client's tokens.
         self.role_assignments = {
@@ -292,39 +313,24 @@ class ClientApp(pulumi.ComponentResource):
             for d in args.delegated
         }
 
-        self.passwords = {}
-        self.secret_end_dates = {}
-        self.client_secret = None
-        if args.secret is not None:
-            for slot in args.secret.slots:
-                end_date = secret_end_date(slot, args.secret.validity_days)
-                rotated = slot.rotated.isoformat()
-                # Dates come from configuration, never the clock, so a preview on another day shows no
-                # change (docs/sources.md#the-entra-resources-of-the-azuread-provider). Each slot is its own password: bumping one slot's date replaces
-                # only that one, and the other stays valid while callers move over. The start is the slot
-                # date too, not the creation time: else a slot dated ahead would live longer than
-                # validity_days, and a credential lifetime policy could refuse it.
-                self.passwords[slot.name] = azuread.ApplicationPassword(
-                    f"{name}-secret-{slot.name}",
-                    azuread.ApplicationPasswordInitArgs(
-                        application_id=self.application.id,
-                        display_name=f"{slot.name} slot, rotated {rotated}",
-                        start_date=secret_start_date(slot),
-                        end_date=end_date,
-                        rotate_when_changed={"slot": slot.name, "rotated": rotated},
-                    ),
-                    opts=child,
-                )
-                self.secret_end_dates[slot.name] = end_date
-            self.client_secret = pulumi.Output.secret(self.passwords[args.secret.active.name].value)
-
-        self.client_id = self.application.client_id
-        self.service_principal_object_id = self.service_principal.object_id
-        outputs: dict[str, Any] = {
-            "clientId": self.client_id,
-            "servicePrincipalObjectId": self.service_principal_object_id,
-            "secretEndDates": self.secret_end_dates,
-        }
-        if self.client_secret is not None:
-            outputs["clientSecret"] = self.client_secret
-        self.register_outputs(outputs)
+    def _secrets(self, name: str, secret: ClientSecret) -> None:
+        for slot in secret.slots:
+            end_date = secret_end_date(slot, secret.validity_days)
+            rotated = slot.rotated.isoformat()
+            # Dates come from configuration, never the clock, so a preview on another day shows no
+            # change (docs/sources.md#the-entra-resources-of-the-azuread-provider). Each slot is its own password: bumping one slot's date replaces
+            # only that one, and the other stays valid while callers move over. The start is the slot
+            # date too, not the creation time: else a slot dated ahead would live longer than
+            # validity_days, and a credential lifetime policy could refuse it.
+            self.passwords[slot.name] = azuread.ApplicationPassword(
+                f"{name}-secret-{slot.name}",
+                azuread.ApplicationPasswordInitArgs(
+                    application_id=self.application.id,
+                    display_name=f"{slot.name} slot, rotated {rotated}",
+                    start_date=secret_start_date(slot),
+                    end_date=end_date,
+                    rotate_when_changed={"slot": slot.name, "rotated": rotated},
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.secret_end_dates[slot.name] = end_date
