@@ -44,7 +44,6 @@ class Phase:
 
     root: pulumi.ComponentResource
     name: str
-    settings: Settings
 
     @property
     def child(self) -> pulumi.ResourceOptions:
@@ -83,8 +82,7 @@ class BuiltProduct:
     """The app the product's tokens are for."""
 
 
-def entra(at: Phase) -> EntraApps:
-    s = at.settings
+def entra(at: Phase, s: Settings) -> EntraApps:
     # The identity running `pulumi up` owns the apps it registers. A provider signed in to another
     # tenant would register apps the policies never admit: the invoke is awaited here, so the check
     # fails before any resource is registered.
@@ -105,9 +103,8 @@ def entra(at: Phase) -> EntraApps:
     return EntraApps(owners, backend, product_apps, clients)
 
 
-def service(at: Phase, apps: EntraApps) -> Gateway:
+def service(at: Phase, s: Settings, apps: EntraApps) -> Gateway:
     """The APIM service and, with onward authentication, the backend's role for its identity."""
-    s = at.settings
     apim = Service(f"{at.name}-apim", args.service_args(s.apim), at.child)
     if not s.onward:
         return Gateway(apim, {}, {})
@@ -123,16 +120,15 @@ def service(at: Phase, apps: EntraApps) -> Gateway:
     return Gateway(apim, gateway.backend_checks, resources)
 
 
-def people(at: Phase, apps: EntraApps, apim: Service) -> UserAccess:
+def people(at: Phase, s: Settings, apps: EntraApps, apim: Service) -> UserAccess:
     """User assignments, test consoles and the portal's sign-in app (the portal itself: `portal`)."""
-    access_args = args.user_access_args(at.settings, apps.backend, apps.owners, apim)
+    access_args = args.user_access_args(s, apps.backend, apps.owners, apim)
     return UserAccess(_users(at), access_args, at.child)
 
 
 def apis(
-    at: Phase, apps: EntraApps, gateway: Gateway, access: UserAccess, policies: Policies
+    at: Phase, s: Settings, apps: EntraApps, gateway: Gateway, access: UserAccess, policies: Policies
 ) -> dict[str, Api]:
-    s = at.settings
     audience = apps.backend_audience
     api_onward = {o.api: gateway.onward_resources[o.api] for o in s.onward if o.set_on == "api"}
     built: dict[str, Api] = {}
@@ -165,9 +161,13 @@ def portal(at: Phase, access: UserAccess, built_apis: Mapping[str, Api], apim: S
 
 
 def products(
-    at: Phase, apps: EntraApps, gateway: Gateway, built_apis: Mapping[str, Api], policies: Policies
+    at: Phase,
+    s: Settings,
+    apps: EntraApps,
+    gateway: Gateway,
+    built_apis: Mapping[str, Api],
+    policies: Policies,
 ) -> dict[str, BuiltProduct]:
-    s = at.settings
     built: dict[str, BuiltProduct] = {}
     for p in s.products:
         api_ids = {a: built_apis[a].api_id for a in p.apis}
@@ -193,14 +193,14 @@ def products(
 
 
 def apim_clients(
-    at: Phase, apim: Service, built_products: Mapping[str, BuiltProduct]
+    at: Phase, s: Settings, apim: Service, built_products: Mapping[str, BuiltProduct]
 ) -> dict[str, ClientApplication]:
     resource_ids = {name: p.resource_id for name, p in built_products.items()}
     return {
         c.name: ClientApplication(
             f"{at.name}-{c.name}", args.client_application_args(c, apim, resource_ids), at.child
         )
-        for c in at.settings.apim_managed_clients
+        for c in s.apim_managed_clients
     }
 
 

@@ -38,15 +38,15 @@ class Deployment(pulumi.ComponentResource):
     def __init__(self, name: str, args: DeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("apim-oauth:index:Deployment", name, None, opts)
         s = args.settings
-        at = phases.Phase(self, name, s)
+        at = phases.Phase(self, name)
         self.policies = {}
-        apps = phases.entra(at)
-        gateway = phases.service(at, apps)
-        access = phases.people(at, apps, gateway.service)
-        apis = phases.apis(at, apps, gateway, access, self.policies)
+        apps = phases.entra(at, s)
+        gateway = phases.service(at, s, apps)
+        access = phases.people(at, s, apps, gateway.service)
+        apis = phases.apis(at, s, apps, gateway, access, self.policies)
         phases.portal(at, access, apis, gateway.service)
-        products = phases.products(at, apps, gateway, apis, self.policies)
-        apim_clients = phases.apim_clients(at, gateway.service, products)
+        products = phases.products(at, s, apps, gateway, apis, self.policies)
+        apim_clients = phases.apim_clients(at, s, gateway.service, products)
 
         self.tenant_id = s.tenant_id
         self.cloud = s.cloud.name
