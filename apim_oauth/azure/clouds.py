@@ -34,6 +34,9 @@ class Cloud:
     Global: `developer.azure-api.net` (Azure/api-management-developer-portal `src/config.runtime.json`;
     azure-docs `developer-portal-deprecated-migration.md`). US Government and China: found only in
     third-party code (unsure); a configured custom portal host overrides it."""
+    key_vault_suffix: str
+    """DNS suffix of a Key Vault (`https://{name}.{suffix}`): azure-docs
+    `key-vault/general/about-keys-secrets-certificates.md`, "DNS suffixes for base URL"."""
 
     def issuer(self, tenant_id: str, version: TokenVersion) -> str:
         """The `iss` claim Entra puts in an access token of `version` for `tenant_id`."""
@@ -79,6 +82,7 @@ CLOUDS: dict[CloudName, Cloud] = {
         azure_native_environment="public",
         apim_gateway_suffix="azure-api.net",
         apim_developer_portal_suffix="developer.azure-api.net",
+        key_vault_suffix="vault.azure.net",
     ),
     "usgovernment": Cloud(
         name="usgovernment",
@@ -88,6 +92,7 @@ CLOUDS: dict[CloudName, Cloud] = {
         azure_native_environment="usgovernment",
         apim_gateway_suffix="azure-api.us",
         apim_developer_portal_suffix="developer.azure-api.us",  # unsure: third-party only
+        key_vault_suffix="vault.usgovcloudapi.net",
     ),
     "china": Cloud(
         name="china",
@@ -97,5 +102,6 @@ CLOUDS: dict[CloudName, Cloud] = {
         azure_native_environment="china",
         apim_gateway_suffix="azure-api.cn",
         apim_developer_portal_suffix="developer.azure-api.cn",  # unsure: third-party only
+        key_vault_suffix="vault.azure.cn",
     ),
 }

@@ -55,6 +55,11 @@ _ARM_PATHS: dict[str, tuple[str, str]] = {
         "identityProviderName",
         _APIM + "/identityProviders/{name}",
     ),
+    "azure-native:keyvault:Vault": ("vaultName", "providers/Microsoft.KeyVault/vaults/{name}"),
+    "azure-native:keyvault:Secret": (
+        "secretName",
+        "providers/Microsoft.KeyVault/vaults/{vaultName}/secrets/{name}",
+    ),
     "azure-native:resources:Resource": (
         "resourceName",
         "providers/{resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{name}",

@@ -14,6 +14,7 @@ import pulumi
 
 from apim_oauth.azure.clouds import Cloud
 from tools.plan.arm_ids import OFFLINE_SUBSCRIPTION_ID, arm_like_id, azure_name, stable_guid
+from tools.plan.model import is_secret
 
 # The identity that runs `pulumi up`; the getClientConfig invokes answer with it.
 DEPLOYER_CLIENT_ID = stable_guid("deployer-client")
@@ -127,6 +128,32 @@ def _directory_role_assignment(m: OfflineMocks, name: str, inputs: Mapping[str, 
     return {"__id": stable_guid("role-assignment", name)}
 
 
+def _key_vault(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    vault = azure_name("azure-native:keyvault:Vault", name, inputs)
+    properties = dict(inputs.get("properties") or {})
+    return {"properties": {**properties, "vaultUri": f"https://{vault}.{m.cloud.key_vault_suffix}/"}}
+
+
+def _key_vault_secret(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    # ARM never returns a secret's value (pulumi-azure-native `keyvault.SecretPropertiesArgs.value`):
+    # neither does the offline engine, so no plan holds one. The properties arrive wrapped as a secret,
+    # since the value inside them is one.
+    given = cast("dict[str, Any]", inputs.get("properties") or {})
+    if is_secret(given):
+        given = cast("dict[str, Any]", given["value"])
+    properties = {k: v for k, v in given.items() if k != "value"}
+    secret = azure_name("azure-native:keyvault:Secret", name, inputs)
+    uri = f"https://{inputs.get('vaultName')}.{m.cloud.key_vault_suffix}/secrets/{secret}"
+    version = stable_guid("secret-version", name).replace("-", "")
+    return {"properties": {**properties, "secretUri": uri, "secretUriWithVersion": f"{uri}/{version}"}}
+
+
+def _role_assignment(m: OfflineMocks, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    del m
+    guid = str(inputs.get("roleAssignmentName") or stable_guid("role-assignment", name))
+    return {"__id": f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{guid}"}
+
+
 _FABRICATORS: dict[str, Callable[[OfflineMocks, str, Mapping[str, Any]], dict[str, Any]]] = {
     "azuread:index/application:Application": _application,
     "azuread:index/servicePrincipal:ServicePrincipal": _service_principal,
@@ -134,4 +161,7 @@ _FABRICATORS: dict[str, Callable[[OfflineMocks, str, Mapping[str, Any]], dict[st
     "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment": _directory_role_assignment,
     "azure-native:apimanagement:ApiManagementService": _apim_service,
     "azure-native:apimanagement:ClientApplication": _apim_client_application,
+    "azure-native:keyvault:Vault": _key_vault,
+    "azure-native:keyvault:Secret": _key_vault_secret,
+    "azure-native:authorization:RoleAssignment": _role_assignment,
 }
