@@ -53,6 +53,12 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     ),
     "azure-native:apimanagement:AuthorizationServer": frozenset({*_APIM_PARENT, "authsid"}),
     "azure-native:apimanagement:IdentityProvider": frozenset({*_APIM_PARENT, "identityProviderName"}),
+    "azure-native:keyvault:Vault": frozenset({"resourceGroupName", "vaultName"}),
+    "azure-native:keyvault:Secret": frozenset({"resourceGroupName", "vaultName", "secretName"}),
+    # A role assignment's PUT is `{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`; the
+    # name this program gives one derives from the secret, the principal and the role, so a change
+    # of either is a new name too.
+    "azure-native:authorization:RoleAssignment": frozenset({"scope", "roleAssignmentName"}),
     # azuread: `ForceNew: true` in the Terraform schema
     "azuread:index/application:Application": frozenset({"templateId"}),
     "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri": frozenset(
@@ -62,6 +68,12 @@ FORCE_NEW: dict[str, frozenset[str]] = {
         {"applicationId", "displayName", "startDate", "endDate", "endDateRelative", "rotateWhenChanged"}
     ),
     "azuread:index/servicePrincipal:ServicePrincipal": frozenset({"clientId"}),
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": frozenset(
+        {"applicationId", "displayName"}
+    ),
+    "azuread:index/applicationCertificate:ApplicationCertificate": frozenset(
+        {"applicationId", "encoding", "endDate", "endDateRelative", "keyId", "startDate", "type", "value"}
+    ),
     "azuread:index/appRoleAssignment:AppRoleAssignment": frozenset(
         {"appRoleId", "principalObjectId", "resourceObjectId"}
     ),

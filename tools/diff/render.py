@@ -84,6 +84,10 @@ def render_text(report: DiffReport) -> str:
         for rotation in report.rotations:
             lines.append(f"  {rotation.client}:")
             lines.extend(f"    - {w}" for w in rotation.words())
+    if report.credentials:
+        lines.append("")
+        lines.append("Client credentials:")
+        lines.extend(f"  {line}" for line in report.credentials)
     return "\n".join(lines) + "\n"
 
 
@@ -134,4 +138,7 @@ def render_markdown(report: DiffReport) -> str:
         for rotation in report.rotations:
             lines.append(f"- {_code(rotation.client)}")
             lines += [f"  - {w}" for w in rotation.words()]
+    if report.credentials:
+        lines += ["", "**Client credentials**", ""]
+        lines += [f"- {line}" for line in report.credentials]
     return "\n".join(lines) + "\n"

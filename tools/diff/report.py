@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.diff.changes import ResourceChange, classify
+from tools.diff.credentials import words as credential_words
 from tools.diff.plans import PlanDocument
 from tools.diff.policy_meaning import POLICY_TYPES, compare
 from tools.diff.rotation import Rotation, rotations
@@ -36,6 +37,8 @@ class DiffReport:
     rotations: tuple[Rotation, ...]
     renamed: tuple[tuple[str, str], ...] = ()
     """(old URN, new URN) of resources an alias carries over unchanged: nothing happens in Azure."""
+    credentials: tuple[str, ...] = ()
+    """One line per client whose credentials change (`tools.diff.credentials.words`)."""
 
     @property
     def changed(self) -> bool:
@@ -68,6 +71,7 @@ def build(stack: str, old: PlanDocument, new: PlanDocument) -> DiffReport:
         policies=tuple(_policies(changes, old, new)),
         rotations=tuple(rotations(old, new)),
         renamed=tuple(sorted(classified.renamed)),
+        credentials=tuple(credential_words(old, new)),
     )
 
 
@@ -121,6 +125,7 @@ def to_data(report: DiffReport) -> dict[str, Any]:
             for p in report.policies
         ],
         "renamed": [{"oldUrn": old, "urn": new} for old, new in report.renamed],
+        "credentials": list(report.credentials),
         "secretRotations": [
             {
                 "client": r.client,
