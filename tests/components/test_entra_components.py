@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 import pulumi
 import pytest
-from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from apim_oauth.azure.clouds import CLOUDS, TokenVersion
 from apim_oauth.azure.ids import permission_id
@@ -31,7 +30,7 @@ from apim_oauth.components.entra.client_app import (
     SecretSlot,
 )
 from apim_oauth.components.entra.product_app import ProductApp, ProductAppArgs
-from tools.plan import engine
+from tools.plan import engine, sdk
 from tools.plan.model import SECRET, Plan, RecordedResource, is_secret, sanitized
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -517,7 +516,7 @@ def test_client_secret_is_the_active_slot_and_stays_secret() -> None:
     assert unwrap(exported) == values["2027-04-30T00:00:00Z"]
     secret = built.clients["billing"].client_secret
     assert secret is not None
-    assert _sync_await(secret.is_secret()) is True
+    assert sdk.run_sync(secret.is_secret()) is True
 
     printed = json.dumps(
         sanitized({"resources": [dataclasses.asdict(r) for r in plan.resources], "outputs": plan.outputs})

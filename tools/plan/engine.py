@@ -2,6 +2,7 @@
 
 The `Mocks` interface does not see parents, dependencies or aliases; the mock monitor's
 `RegisterResource` request does (docs/sources.md#the-pulumi-sdks-mocks), so a monitor subclass records them.
+Every SDK internal this needs is in tools/plan/sdk.py.
 """
 
 from __future__ import annotations
@@ -10,25 +11,18 @@ import gc
 import json
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.config import set_all_config
-from pulumi.runtime.proto import alias_pb2
-from pulumi.runtime.settings import get_project, get_stack
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from apim_oauth.azure.clouds import Cloud
+from tools.plan import sdk
 from tools.plan.mocks import OfflineMocks
 from tools.plan.model import Plan, RecordedAlias, RecordedResource
 from tools.plan.urns import alias_urn, create_urn, is_provider_version_alias
 
 
-def _alias(message: alias_pb2.Alias) -> RecordedAlias:
+def _alias(message: sdk.Alias) -> RecordedAlias:
     if message.WhichOneof("alias") == "urn":
         return RecordedAlias(urn=message.urn)
     spec = message.spec
@@ -51,7 +45,7 @@ class DuplicateUrnError(Exception):
         self.urn = urn
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+class RecordingMonitor(sdk.MockMonitor):
     """The SDK's mock monitor, also keeping each request's parent, dependencies, aliases and options.
 
     The SDK's own mock monitor keeps the last of two registrations under one URN; the engine refuses
@@ -71,7 +65,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         type unless the parent is the stack (pulumi/pulumi pkg/resource/deploy/deployment.go,
         `generateURN`). Logical names are what users' state is keyed on, so they must be the real ones.
         """
-        return create_urn(name, type_, parent or None, get_project(), get_stack())
+        return create_urn(name, type_, parent or None, pulumi.get_project(), pulumi.get_stack())
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
         if request.type == "pulumi:pulumi:Stack":
@@ -112,7 +106,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             "replace_on_changes": tuple(request.replaceOnChanges),
             # The request merges `dependsOn` into `dependencies`; what no input carries was asked for.
             "depends_on": tuple(sorted(set(request.dependencies) - from_inputs)),
-            "inputs": rpc.deserialize_properties(request.object, keep_unknowns=True),
+            "inputs": sdk.deserialize_properties(request.object),
         }
         return response
 
@@ -137,14 +131,13 @@ def run_program(
     """
     mocks = OfflineMocks(tenant_id=tenant_id, cloud=cloud)
     monitor = RecordingMonitor(mocks)
-    runtime_settings.ROOT.set(None)
+    sdk.reset_root()
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     # Structured values reach a real program as JSON text; do the same so parsing is exercised.
-    set_all_config(
+    pulumi.runtime.set_all_config(
         {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in config.items()},
         secret_keys=[],
     )
-    root = runtime_settings.get_root_resource()
     plan = plan if plan is not None else Plan()
     # The cyclic collector is paused while the program runs: the engine (and the SDK, which tracks
     # every Output to the end) keeps every Output, future, task and resource alive until the run
@@ -155,13 +148,9 @@ def run_program(
     collector_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _sync_await(run_pulumi_func(program))
+        sdk.run_to_completion(program)
     except BaseException:
-        # The SDK stops waiting at the first failure and leaves the failed run's outputs, the failure
-        # among them, in its settings: the next run in this process (a later test) would re-raise it.
-        sdk_settings: Any = runtime_settings.SETTINGS
-        with sdk_settings.lock:
-            sdk_settings.outputs.clear()
+        sdk.forget_failed_run()
         raise
     finally:
         if collector_was_enabled:
@@ -169,20 +158,16 @@ def run_program(
         # Filled even when the program fails, so a caller can see what was registered before.
         plan.resources.extend(_recorded(monitor))
         plan.invokes.extend(mocks.calls)
-    plan.outputs.update(_resolve_outputs(dict(getattr(root, "outputs", {}) or {})))
+    plan.outputs.update(_resolve_outputs(sdk.stack_outputs()))
     return plan
 
 
 def _recorded(monitor: RecordingMonitor) -> list[RecordedResource]:
     resources: list[RecordedResource] = []
     for urn, reg in monitor.registrations.items():
-        state = monitor.resources.get(urn)
-        raw_outputs = cast("dict[str, Any]", state.state) if state is not None else {}  # pyright: ignore[reportUnknownMemberType]
+        raw_outputs = sdk.registered_state(monitor, urn)
         secret_names: frozenset[str] = reg["secret_outputs"]
-        outputs = {
-            k: (rpc.wrap_rpc_secret(v) if k in secret_names and not rpc.is_rpc_secret(v) else v)  # pyright: ignore[reportUnknownMemberType]
-            for k, v in raw_outputs.items()
-        }
+        outputs = {k: (sdk.wrap_secret(v) if k in secret_names else v) for k, v in raw_outputs.items()}
         parent: str | None = reg["parent"]
         resources.append(
             RecordedResource(
@@ -216,7 +201,7 @@ def _resolve_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
         for name, value in outputs.items():
             resolved[name] = await _resolve(value)
 
-    _sync_await(resolve_all())
+    sdk.run_sync(resolve_all())
     return resolved
 
 
@@ -225,7 +210,7 @@ async def _resolve(value: Any) -> Any:
         output: pulumi.Output[Any] = value  # pyright: ignore[reportUnknownVariableType]
         inner = await _resolve(await output.future())
         secret = await output.is_secret()
-        return rpc.wrap_rpc_secret(inner) if secret and not rpc.is_rpc_secret(inner) else inner  # pyright: ignore[reportUnknownMemberType]
+        return sdk.wrap_secret(inner) if secret else inner
     if isinstance(value, Mapping):
         return {str(k): await _resolve(v) for k, v in value.items()}  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
     if isinstance(value, list | tuple):

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi.runtime import rpc
+
+from tools.plan import sdk
 
 SECRET = "[secret]"
 
@@ -84,12 +85,12 @@ class Plan:
 
 
 def is_secret(value: Any) -> bool:
-    return rpc.is_rpc_secret(value)
+    return sdk.is_secret(value)
 
 
 def sanitized(value: Any) -> Any:
     """`value` as printable JSON data: secrets become `[secret]`."""
-    if rpc.is_rpc_secret(value):
+    if sdk.is_secret(value):
         return SECRET
     if isinstance(value, pulumi.Resource):
         return "[resource]"
