@@ -30,7 +30,7 @@ class _OneLinePerCommand(argparse.HelpFormatter):
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    chosen = [c for c in COMMANDS if c in arguments[:1]] or list(COMMANDS)
+    chosen = arguments[0] if arguments else None
     parser = argparse.ArgumentParser(
         prog="python -m tools",
         description="apim-oauth's offline tools: no cloud, no Pulumi CLI, no sign-in.",
@@ -38,10 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=_OneLinePerCommand,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in chosen:
-        module_name, help_text = COMMANDS[command]
-        module = importlib.import_module(module_name)
-        module.add_arguments(commands.add_parser(command, help=help_text))
+    for command, (module_name, help_text) in COMMANDS.items():
+        subparser = commands.add_parser(command, help=help_text)
+        # Only the command being run (or asked for --help) is imported: the list of commands needs none.
+        if command == chosen:
+            importlib.import_module(module_name).add_arguments(subparser)
     args = parser.parse_args(arguments)
     try:
         return int(args.run(args))

@@ -14,6 +14,11 @@ Runs with any Python 3.11 and nothing else installed (standard library only), be
   checks they match uv.lock).
 - `lock` (`make lock`, after editing the dependencies in pyproject.toml): `uv lock`, then the two
   exports.
+
+Both ways compile every installed module to bytecode, and the project's own sources too: with
+`PYTHONDONTWRITEBYTECODE` set (common in CI images) Python never writes a `.pyc`, so without this
+every run would compile the Pulumi SDKs from source again (a `make plan` 3.2 s instead of 1.9 s).
+uv does not compile by default (https://docs.astral.sh/uv/reference/settings/#compile-bytecode).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / "venv"
 BOOTSTRAP = ROOT / ".tools" / "uv"
 EXPORTS = {"runtime": ROOT / "requirements" / "runtime.txt", "dev": ROOT / "requirements" / "dev.txt"}
+SOURCES = ("__main__.py", "apim_oauth", "tools")
+"""The project's own Python, compiled after each install (`compileall` skips what is up to date)."""
 
 
 def _say(message: str) -> None:
@@ -67,7 +74,7 @@ def find_uv(python: str) -> str | None:
 
 
 def install_with_uv(uv: str, group: str, python: str) -> int:
-    command = [uv, "sync", "--locked", "--python", python]
+    command = [uv, "sync", "--locked", "--compile-bytecode", "--python", python]
     command += ["--no-dev", "--inexact"] if group == "runtime" else []
     environment = {
         **os.environ,
@@ -91,7 +98,7 @@ def install_with_pip(group: str, python: str) -> int:
     ):
         return 1
     # --no-deps: the export lists every package of the lock, each with its hashes.
-    command = [venv_python, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps"]
+    command = [venv_python, "-m", "pip", "install", "--quiet", "--compile", "--require-hashes", "--no-deps"]
     return subprocess.run([*command, "-r", str(EXPORTS[group])], cwd=ROOT, check=False).returncode
 
 
@@ -135,10 +142,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         return lock(uv)
     if uv is not None:
-        return install_with_uv(uv, args.group, args.python)
-    if not args.pip:
-        _say("uv could not be installed: falling back to pip with the exported lock")
-    return install_with_pip(args.group, args.python)
+        done = install_with_uv(uv, args.group, args.python)
+    else:
+        if not args.pip:
+            _say("uv could not be installed: falling back to pip with the exported lock")
+        done = install_with_pip(args.group, args.python)
+    return done or compile_sources()
+
+
+def compile_sources() -> int:
+    """Bytecode for the project's own modules, as the installers write it for the packages."""
+    command = [str(VENV / "bin" / "python"), "-m", "compileall", "-q", "-j0", *SOURCES]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
 if __name__ == "__main__":

@@ -73,6 +73,7 @@ def test_without_uv_the_install_falls_back_to_pip(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(install, "find_uv", no_uv)
     monkeypatch.setattr(install, "install_with_uv", with_uv)
     monkeypatch.setattr(install, "install_with_pip", with_pip)
+    monkeypatch.setattr(install, "compile_sources", lambda: 0)
     assert install.main(["runtime", "--python", "python3"]) == 0
     assert calls == [("runtime", "python3")]
 

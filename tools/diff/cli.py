@@ -8,12 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from apim_oauth.config.errors import ConfigError
-from tools.diff.plans import BaseError, current_plan, default_base, plan_at_ref, read_plan_file
-from tools.diff.render import render_markdown, render_text
-from tools.diff.report import build, to_data
-from tools.plan.engine import DuplicateUrnError
-from tools.plan.program import STACKS_DIR
+from tools.stacks import STACKS_DIR
 
 STDOUT = Path("-")
 
@@ -84,6 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not above: `--help` needs none of them (planning loads the Pulumi SDK).
+    from apim_oauth.config.errors import ConfigError
+    from tools.diff.plans import BaseError, current_plan, default_base, plan_at_ref, read_plan_file
+    from tools.diff.render import render_markdown, render_text
+    from tools.diff.report import build, to_data
+    from tools.plan.engine import DuplicateUrnError
+
     stack_file: Path = args.config or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
     try:
         if not stack_file.is_file():

@@ -7,13 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from apim_oauth.config.errors import ConfigError
-from tools.plan.engine import DuplicateUrnError
-from tools.plan.mermaid import mermaid
-from tools.plan.plan_json import plan_json
-from tools.plan.policy_files import write_policies
-from tools.plan.program import STACKS_DIR, compute_plan, read_stack_config
-from tools.plan.tree import render_tree
+from tools.stacks import STACKS_DIR
 
 STDOUT = Path("-")
 
@@ -76,6 +70,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not above: `--help` needs none of them (the engine loads the Pulumi SDK).
+    from apim_oauth.config.errors import ConfigError
+    from tools.plan.engine import DuplicateUrnError
+    from tools.plan.mermaid import mermaid
+    from tools.plan.plan_json import plan_json
+    from tools.plan.policy_files import write_policies
+    from tools.plan.program import compute_plan, read_stack_config
+    from tools.plan.tree import render_tree
+
     stack_file: Path = args.config or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
     try:
         plan = compute_plan(args.stack, read_stack_config(stack_file))

@@ -13,12 +13,13 @@ import yaml
 from apim_oauth.config.errors import NAMESPACE, ConfigError
 from apim_oauth.config.reading import load_stack_file
 from apim_oauth.config.settings import parse
+from tools import stacks
 from tools.plan.engine import run_program
 from tools.plan.model import SECRET, Plan
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROGRAM = PROJECT_DIR / "__main__.py"
-STACKS_DIR = PROJECT_DIR / "stacks"
+STACKS_DIR = stacks.STACKS_DIR
 
 
 def project_defaults() -> dict[str, Any]:
