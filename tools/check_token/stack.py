@@ -71,10 +71,11 @@ def load_stack(name: str, stack_file: Path | None = None) -> StackView:
     configuration is a StackError with `config` set (exit 2)."""
     # Imported here: the plan needs the Pulumi SDKs, which a file-based check never loads.
     from apim_oauth.config.errors import ConfigError
-    from tools.plan.program import STACKS_DIR, compute_plan, read_stack_config
+    from tools.plan.cache import planned
+    from tools.plan.program import STACKS_DIR
 
     try:
-        plan = compute_plan(name, read_stack_config(stack_file or STACKS_DIR / f"Pulumi.{name}.yaml"))
+        plan = planned(name, stack_file or STACKS_DIR / f"Pulumi.{name}.yaml")
     except ConfigError as error:
         raise StackError(f"config error: {error}", config=True) from None
     return view_of_plan(name, plan)

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from tools.plan.cache import ENVIRONMENT_VARIABLE, cache_dir, planned
 from tools.plan.plan_json import plan_json
-from tools.plan.program import PROJECT_DIR, compute_plan, read_stack_config
+from tools.plan.program import PROJECT_DIR
 
 
 class BaseError(Exception):
@@ -139,7 +140,7 @@ def read_plan_file(path: Path) -> PlanDocument:
 
 def current_plan(stack: str, stack_file: Path) -> PlanDocument:
     """The stack planned by this checkout's code; raises ConfigError on a bad stack file."""
-    plan = compute_plan(stack, read_stack_config(stack_file))
+    plan = planned(stack, stack_file)
     return from_json(json.loads(plan_json(plan)), f"this checkout ({stack_file.name})")
 
 
@@ -202,6 +203,9 @@ def plan_at_ref(stack: str, ref: str) -> PlanDocument:
             return PlanDocument(description=f"{label}: no stack {stack} there, so everything is new")
         out = tree / "base-plan.json"
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        # The base's plans go in this checkout's cache: its key is the base's own files, so a base
+        # planned before (the same commit, or one whose program and stack file are the same) is read.
+        env[ENVIRONMENT_VARIABLE] = str(cache_dir())
         result = subprocess.run(  # noqa: S603 - this interpreter, a fixed argv, no shell
             [sys.executable, "-m", "tools", "plan", "--stack", stack, "--json", str(out)],
             cwd=tree,

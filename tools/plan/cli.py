@@ -20,7 +20,8 @@ EPILOG = textwrap.dedent(
     resource's type and name), so the same stack file gives the same plan on any machine and day.
     The tree starts with one line: resources by provider, and which are protected or retained on
     delete; each resource shows its options ([protect; retainOnDelete; ...], aliases, dependsOn) and
-    the inputs set on it. Secrets are shown as [secret].
+    the inputs set on it. Secrets are shown as [secret]. A stack planned before with the same stack
+    file, program and packages is read from .cache/apim-oauth/plans/ (or $APIM_OAUTH_PLAN_CACHE).
 
     examples:
       python -m tools plan --stack dev
@@ -72,16 +73,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here, not above: `--help` needs none of them (the engine loads the Pulumi SDK).
     from apim_oauth.config.errors import ConfigError
+    from tools.plan.cache import planned
     from tools.plan.engine import DuplicateUrnError
     from tools.plan.mermaid import mermaid
     from tools.plan.plan_json import plan_json
     from tools.plan.policy_files import write_policies
-    from tools.plan.program import compute_plan, read_stack_config
     from tools.plan.tree import render_tree
 
     stack_file: Path = args.config or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
     try:
-        plan = compute_plan(args.stack, read_stack_config(stack_file))
+        plan = planned(args.stack, stack_file)
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2

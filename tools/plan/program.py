@@ -12,9 +12,7 @@ import yaml
 
 from apim_oauth.config.errors import NAMESPACE, ConfigError
 from apim_oauth.config.reading import load_stack_file
-from apim_oauth.config.settings import parse
 from tools import stacks
-from tools.plan.engine import run_program
 from tools.plan.model import SECRET, Plan
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -52,6 +50,10 @@ def read_stack_config(stack_file: Path) -> dict[str, Any]:
 
 def compute_plan(stack: str, config: Mapping[str, Any]) -> Plan:
     """Run the real program under the offline engine; raises ConfigError before registering anything."""
+    # Imported here: reading a stack file (a plan cache lookup) needs neither the models nor the engine.
+    from apim_oauth.config.settings import parse
+    from tools.plan.engine import run_program
+
     settings = parse(config, base_dir=PROJECT_DIR)
     if str(PROJECT_DIR) not in sys.path:
         sys.path.insert(0, str(PROJECT_DIR))
