@@ -10,14 +10,16 @@ from typing import Any, cast
 
 import pytest
 
+from tests.fixture_stacks import DEV as DEV_STACK
+from tests.fixture_stacks import fixture_file
 from tools.__main__ import main
 from tools.plan import cache
 from tools.plan.model import Plan, is_secret
 from tools.plan.plan_json import plan_json
-from tools.plan.program import PROJECT_DIR, STACKS_DIR, read_stack_config
+from tools.plan.program import PROJECT_DIR, read_stack_config
 from tools.plan.testing import PlanOf
 
-DEV = STACKS_DIR / "Pulumi.dev.yaml"
+DEV = fixture_file(DEV_STACK)
 
 
 @pytest.fixture
@@ -29,14 +31,14 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _planned_once(plan_of: PlanOf, monkeypatch: pytest.MonkeyPatch) -> Plan:
     """`cache.planned` of dev with the engine's part played by the session's plan of dev (no second run)."""
-    session_plan = plan_of(stack="dev")
+    session_plan = plan_of(stack=DEV_STACK)
 
     def compute(stack: str, config: Mapping[str, Any]) -> Plan:
-        assert (stack, config) == ("dev", read_stack_config(DEV))
+        assert (stack, config) == (DEV_STACK, read_stack_config(DEV))
         return session_plan
 
     monkeypatch.setattr(cache, "compute_plan", compute)
-    return cache.planned("dev", DEV)
+    return cache.planned(DEV_STACK, DEV)
 
 
 def _no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,7 +53,7 @@ def test_a_hit_is_the_same_plan_without_secret_values(
 ) -> None:
     fresh = _planned_once(plan_of, monkeypatch)
     _no_engine(monkeypatch)
-    hit = cache.planned("dev", DEV)
+    hit = cache.planned(DEV_STACK, DEV)
     assert plan_json(hit) == plan_json(fresh)
     assert hit.resources == [
         type(r)(**{**vars(r), "inputs": cache.masked(r.inputs), "outputs": cache.masked(r.outputs)})
@@ -86,18 +88,18 @@ def test_the_key_changes_with_each_source_and_with_the_stack_file(tmp_path: Path
             (project / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, project / name)
     config = read_stack_config(DEV)
-    key = cache.plan_key("dev", config, project)
-    assert key == cache.plan_key("dev", config, PROJECT_DIR), "the key is of contents, not of a place"
+    key = cache.plan_key(DEV_STACK, config, project)
+    assert key == cache.plan_key(DEV_STACK, config, PROJECT_DIR), "the key is of contents, not of a place"
     openapi = str(config["apim-oauth:apis"][0]["openApi"])
     for changed in ("__main__.py", "apim_oauth/policies/rendering.py", "tools/plan/mocks.py", openapi):
         path = project / changed
         original = path.read_bytes()
         path.write_bytes(original + b"\n")
-        assert cache.plan_key("dev", config, project) != key, f"{changed} changed, the key did not"
+        assert cache.plan_key(DEV_STACK, config, project) != key, f"{changed} changed, the key did not"
         path.write_bytes(original)
-    assert cache.plan_key("dev", config, project) == key
+    assert cache.plan_key(DEV_STACK, config, project) == key
     changed_config: dict[str, Any] = {**config, "apim-oauth:clients": []}
-    assert cache.plan_key("dev", changed_config, project) != key
+    assert cache.plan_key(DEV_STACK, changed_config, project) != key
     assert cache.plan_key("prod", config, project) != key, "the stack's name is in every URN"
 
 
@@ -106,12 +108,12 @@ def test_a_changed_stack_file_is_planned_again(
 ) -> None:
     _planned_once(plan_of, monkeypatch)
     _no_engine(monkeypatch)
-    copy = tmp_path / "Pulumi.dev.yaml"
+    copy = tmp_path / DEV.name
     copy.write_text(DEV.read_text(encoding="utf-8"), encoding="utf-8")
-    cache.planned("dev", copy)  # the same configuration from another file: a hit
+    cache.planned(DEV_STACK, copy)  # the same configuration from another file: a hit
     copy.write_text(DEV.read_text(encoding="utf-8").replace("Echo", "Echo2", 1), encoding="utf-8")
     with pytest.raises(AssertionError, match="planned again"):
-        cache.planned("dev", copy)
+        cache.planned(DEV_STACK, copy)
 
 
 def test_a_corrupt_entry_is_ignored_and_replaced(
@@ -126,10 +128,10 @@ def test_a_corrupt_entry_is_ignored_and_replaced(
     ):
         entry.write_text(corrupt, encoding="utf-8")
         assert cache.load(entry.stem) is None
-        assert main(["plan", "--stack", "dev", "--json", "-"]) == 0
+        assert main(["plan", "--stack", DEV_STACK, "--config", str(DEV), "--json", "-"]) == 0
         assert capsys.readouterr().out == plan_json(fresh)
     _no_engine(monkeypatch)
-    assert plan_json(cache.planned("dev", DEV)) == plan_json(fresh), "the corrupt entry was replaced"
+    assert plan_json(cache.planned(DEV_STACK, DEV)) == plan_json(fresh), "the corrupt entry was replaced"
 
 
 def test_an_unwritable_cache_directory_only_means_no_cache(
@@ -138,4 +140,4 @@ def test_an_unwritable_cache_directory_only_means_no_cache(
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv(cache.ENVIRONMENT_VARIABLE, str(blocker / "plans"))
-    assert plan_json(_planned_once(plan_of, monkeypatch)) == plan_json(plan_of(stack="dev"))
+    assert plan_json(_planned_once(plan_of, monkeypatch)) == plan_json(plan_of(stack=DEV_STACK))
