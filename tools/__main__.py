@@ -16,6 +16,7 @@ COMMANDS = {
     "mint-token": ("tools.mint_token.cli", "mint a test-only token for a stack's client and product"),
     "diff": ("tools.diff.cli", "what a change does to a stack, in words"),
     "check-cors": ("tools.check_cors.cli", "would the gateway's cors let a browser page call this API"),
+    "verify": ("tools.verify.cli", "the access matrix: which caller may call which operation"),
 }
 
 

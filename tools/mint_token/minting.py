@@ -39,8 +39,11 @@ class Minted:
     claims: dict[str, Any]
 
 
-def mint(view: StackView, client: str, product: str, now: int, lifetime: int) -> Minted:
-    """The token `client` would get for `product` of stack `view`, valid from `now` for `lifetime` s."""
+def mint(
+    view: StackView, client: str, product: str, now: int, lifetime: int, key: rsa.RSAPrivateKey | None = None
+) -> Minted:
+    """The token `client` would get for `product` of stack `view`, valid from `now` for `lifetime` s,
+    signed with `key` (default: a throwaway key made on the spot)."""
     if client not in view.clients:
         raise StackError(
             f"--client: stack {view.name} has no client {client!r} (it has {', '.join(sorted(view.clients))})"
@@ -55,6 +58,15 @@ def mint(view: StackView, client: str, product: str, now: int, lifetime: int) ->
             f"client {client} is not granted product {product} (it has {', '.join(granted) or 'none'}): Entra would "
             "issue no such token"
         )
+    claims = token_claims(view, product, str(view.clients[client]["clientId"]), client, now, lifetime)
+    return sign(view, claims, key or new_key())
+
+
+def token_claims(
+    view: StackView, product: str, client_id: str, subject: str, now: int, lifetime: int
+) -> dict[str, Any]:
+    """The claims Entra would put in the token the app `client_id` gets for `product` (grant not
+    checked): `subject` names the test user or service principal (a uuid5 of it, never a real one)."""
     document = view.product_policies.get(product)
     policy = parse_policy(document) if document is not None else None
     cloud: CloudName = view.outputs["cloud"]
@@ -78,27 +90,44 @@ def mint(view: StackView, client: str, product: str, now: int, lifetime: int) ->
         "ver": f"{version}.0",
         "uti": "test-only",
     }
-    client_id = str(view.clients[client]["clientId"])
     claims.update(
         {"azp": client_id, "azpacr": "1"} if version == 2 else {"appid": client_id, "appidacr": "1"}
     )
     roles, scopes = _required(policy)
     if scopes:
-        user = str(uuid.uuid5(NAMESPACE, f"{view.name}/{client}/user"))
+        user = str(uuid.uuid5(NAMESPACE, f"{view.name}/{subject}/user"))
         claims.update({"scp": " ".join(scopes), "oid": user, "sub": user, "name": "Test User (test only)"})
     else:
-        principal = str(uuid.uuid5(NAMESPACE, f"{view.name}/{client}/service-principal"))
+        principal = str(uuid.uuid5(NAMESPACE, f"{view.name}/{subject}/service-principal"))
         claims.update({"oid": principal, "sub": principal, "idtyp": "app"})
     if roles:
         claims["roles"] = roles
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return claims
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    """A throwaway RSA key for test tokens."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_jwks(key: rsa.RSAPrivateKey) -> dict[str, Any]:
+    """The JWKS that publishes `key`, labelled test-only; its `kid` is derived from the key."""
     public_jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     kid = "test-only-" + hashlib.sha256(public_jwk["n"].encode()).hexdigest()[:16]
-    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid, "typ": "JWT"})
+    return {"keys": [{**public_jwk, "kid": kid, "use": "sig"}], "test_only": TEST_ONLY}
+
+
+def sign(view: StackView, claims: dict[str, Any], key: rsa.RSAPrivateKey) -> Minted:
+    """`claims` signed with `key`, with the metadata documents that publish the key as the tenant's."""
+    jwks = public_jwks(key)
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": jwks["keys"][0]["kid"], "typ": "JWT"})
+    cloud: CloudName = view.outputs["cloud"]
+    tenant = str(view.outputs["tenantId"])
+    version: Literal[1, 2] = 2 if str(claims.get("ver")) == "2.0" else 1
     jwks_url = CLOUDS[cloud].jwks_url(tenant, version)
     return Minted(
         token=token,
-        jwks={"keys": [{**public_jwk, "kid": kid, "use": "sig"}], "test_only": TEST_ONLY},
+        jwks=jwks,
         openid_configuration={"issuer": claims["iss"], "jwks_uri": jwks_url, "test_only": TEST_ONLY},
         openid_config_url=CLOUDS[cloud].openid_config_url(tenant, version),
         jwks_url=jwks_url,
