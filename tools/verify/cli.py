@@ -9,9 +9,6 @@ import textwrap
 import time
 from pathlib import Path
 
-from tools.check_token.cli import InputError, parse_now
-from tools.check_token.stack import StackError
-from tools.policy_xml.document import PolicyError
 
 DESCRIPTION = "The access matrix of a stack: which caller may call which operation, and why not."
 EPILOG = textwrap.dedent(
@@ -54,6 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: `--help` needs none of them (the evaluator needs pyjwt, the plan the Pulumi SDKs).
+    from tools.check_token.cli import InputError, parse_now
+    from tools.check_token.stack import StackError
+    from tools.policy_xml.document import PolicyError
     from tools.verify.callers import Tokens
     from tools.verify.matrix import expected_matrix
     from tools.verify.report import render_markdown, render_text, to_json

@@ -125,10 +125,11 @@ def load_routes(name: str, stack_file: Path | None = None) -> StackRoutes:
     """Plan stack `name` offline (from `stack_file`, default stacks/Pulumi.NAME.yaml) and read its
     routes; a bad configuration is a StackError with `config` set."""
     from apim_oauth.config.errors import ConfigError
-    from tools.plan.program import STACKS_DIR, compute_plan, read_stack_config
+    from tools.plan.cache import planned
+    from tools.plan.program import STACKS_DIR
 
     try:
-        plan = compute_plan(name, read_stack_config(stack_file or STACKS_DIR / f"Pulumi.{name}.yaml"))
+        plan = planned(name, stack_file or STACKS_DIR / f"Pulumi.{name}.yaml")
     except ConfigError as error:
         raise StackError(f"config error: {error}", config=True) from None
     return routes_of_plan(name, plan)
