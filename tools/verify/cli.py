@@ -9,7 +9,6 @@ import textwrap
 import time
 from pathlib import Path
 
-
 DESCRIPTION = "The access matrix of a stack: which caller may call which operation, and why not."
 EPILOG = textwrap.dedent(
     """\
