@@ -40,6 +40,19 @@ metadata, keys and issuer from the tenant, so it has no openid-config, issuers o
 
 `authentication-endpoint` is written for clouds other than global only (global is its default).
 
+For a browser caller, `<cors>` (`apim_oauth.policies.cors`) comes first in `<inbound>`, before the
+validator and `<base />`: only it runs on a preflight, and only the first `cors` on a request's way
+applies. Per-caller limits (`apim_oauth.policies.limits`) follow the validator, so only a caller
+with a valid token counts:
+
+        <inbound>
+            <cors allow-credentials="false" terminate-unmatched-request="true">...</cors>   (browser callers)
+            <validate-jwt ...>...</validate-jwt>
+            <rate-limit-by-key calls="..." renewal-period="..." counter-key="@(...)" />   (limits)
+            <quota-by-key calls="..." renewal-period="..." counter-key="@(...)" />        (limits, classic tiers)
+            <base />
+        </inbound>
+
 With onward authentication (`ManagedIdentityAuth`), `<inbound>` ends with the gateway's own token
 for the backend, after `<base />`:
 
@@ -63,6 +76,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+from apim_oauth.policies.cors import CorsPolicy, cors_element
+from apim_oauth.policies.limits import CallerLimits, limit_elements
 from apim_oauth.policies.model import (
     AzureAdTokenPolicy,
     ClaimRequirement,
@@ -79,14 +94,26 @@ __all__ = ["render_policy_document"]
 _SECTIONS = ("inbound", "backend", "outbound", "on-error")
 
 
-def render_policy_document(policy: TokenPolicy | None, onward: ManagedIdentityAuth | None = None) -> str:
-    """A complete `<policies>` document: the validator of `policy` (if any) in `<inbound>`, and the
-    gateway's own token for the backend after `<base />` when `onward` is given."""
+def render_policy_document(
+    policy: TokenPolicy | None,
+    onward: ManagedIdentityAuth | None = None,
+    *,
+    cors: CorsPolicy | None = None,
+    limits: CallerLimits | None = None,
+) -> str:
+    """A complete `<policies>` document: in `<inbound>`, the `cors` (if any), the validator of
+    `policy` (if any) and the `limits` (if any), then `<base />`, and the gateway's own token for the
+    backend after it when `onward` is given."""
     document = ET.Element("policies")
     for section in _SECTIONS:
         element = ET.SubElement(document, section)
-        if section == "inbound" and policy is not None:
-            element.append(_validator(policy))
+        if section == "inbound":
+            if cors is not None:
+                element.append(cors_element(cors))
+            if policy is not None:
+                element.append(_validator(policy))
+            if limits is not None:
+                element.extend(limit_elements(limits))
         ET.SubElement(element, "base")
         if section == "inbound" and onward is not None:
             ET.SubElement(

@@ -6,8 +6,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from apim_oauth.azure.clouds import CLOUDS
 from apim_oauth.policies.cors import CorsPolicy, cors_element, origin_problem, origins_problem
 from apim_oauth.policies.limits import CallerLimits, counter_key, limit_elements
+from apim_oauth.policies.model import ClaimRequirement, JwtPolicy
+from apim_oauth.policies.rendering import render_policy_document
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+BACKEND = "11111111-2222-3333-4444-555555555555"
 
 
 def xml(element: ET.Element) -> str:
@@ -128,3 +134,39 @@ def test_counter_key_is_never_null_and_prefixed() -> None:
     key = counter_key("echo-product", 2)
     assert key.startswith('@("echo-product:" + (')
     assert key.endswith('?? "unknown"))')
+
+
+def test_document_golden_cors_first_limits_after_the_validator() -> None:
+    cloud = CLOUDS["global"]
+    validator = JwtPolicy(cloud, TENANT, 2, (BACKEND,), (ClaimRequirement.roles(["Product.Partners.All"]),))
+    cors = CorsPolicy(("https://app.contoso.com",), ("GET",), ("authorization",))
+    limits = CallerLimits("partners", 2, calls=10, period_seconds=60)
+    document = render_policy_document(validator, cors=cors, limits=limits)
+    inbound = ET.fromstring(document).find("inbound")
+    assert inbound is not None
+    assert [child.tag for child in inbound] == ["cors", "validate-jwt", "rate-limit-by-key", "base"]
+    # Without cors or limits the document is the one the token policies always had.
+    assert render_policy_document(validator, cors=None, limits=None) == render_policy_document(validator)
+    assert document.startswith(
+        "<policies>\n"
+        "    <inbound>\n"
+        '        <cors allow-credentials="false" terminate-unmatched-request="true">\n'
+        "            <allowed-origins>\n"
+        "                <origin>https://app.contoso.com</origin>\n"
+        "            </allowed-origins>\n"
+        '            <allowed-methods preflight-result-max-age="300">\n'
+        "                <method>GET</method>\n"
+        "            </allowed-methods>\n"
+        "            <allowed-headers>\n"
+        "                <header>authorization</header>\n"
+        "            </allowed-headers>\n"
+        "        </cors>\n"
+        '        <validate-jwt header-name="Authorization"'
+    )
+    assert (
+        '        <rate-limit-by-key calls="10" renewal-period="60" counter-key="@(&quot;partners:&quot; + '
+        "(context.Request.Headers.GetValueOrDefault(&quot;Authorization&quot;, &quot;&quot;).AsJwt()?.Claims"
+        '.GetValueOrDefault(&quot;azp&quot;, &quot;unknown&quot;) ?? &quot;unknown&quot;))" />\n'
+        "        <base />\n"
+        "    </inbound>\n"
+    ) in document
