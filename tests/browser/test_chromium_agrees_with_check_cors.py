@@ -27,9 +27,9 @@ from tests.browser.harness import (
     in_ci,
     page_origin,
 )
-from tools.check_cors.cors_xml import ReadCors
 from tools.check_cors.evaluation import CorsVerdict, evaluate
 from tools.check_cors.request import BrowserRequest, fetch_method
+from tools.policy_xml.cors import ReadCors
 
 pytestmark = pytest.mark.slow
 

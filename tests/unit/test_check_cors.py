@@ -11,9 +11,10 @@ import pytest
 from apim_oauth.policies.cors import CorsPolicy, cors_element
 from apim_oauth.policies.rendering import render_policy_document
 from tools.__main__ import main
-from tools.check_cors.cors_xml import CorsXmlError, ReadCors, read_cors
 from tools.check_cors.evaluation import CorsVerdict, evaluate
 from tools.check_cors.request import BrowserRequest, fetch_method, parse_header, serialized_origin
+from tools.policy_xml.cors import ReadCors, read_cors
+from tools.policy_xml.document import PolicyError
 
 APP = "https://app.contoso.com"
 PORTAL = "https://contoso.developer.azure-api.net"
@@ -190,14 +191,14 @@ def test_disputed_default_is_noted_when_not_written() -> None:
     ],
 )
 def test_unreadable_cors_is_bad_input(xml: str, says: str) -> None:
-    with pytest.raises(CorsXmlError, match=says):
+    with pytest.raises(PolicyError, match=says):
         read_cors(xml)
 
 
 def test_two_cors_in_inbound_are_bad_input() -> None:
     xml = document(POLICY)
     twice = xml.replace("<inbound>", "<inbound>" + xml.split("<inbound>")[1].split("<base />")[0], 1)
-    with pytest.raises(CorsXmlError, match="more than one"):
+    with pytest.raises(PolicyError, match="more than one"):
         read_cors(twice)
 
 

@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.check_cors.cors_xml import CorsXmlError, ReadCors, read_cors
 from tools.check_cors.evaluation import CorsVerdict, Exchange, evaluate
 from tools.check_cors.fixes import fix_for
 from tools.check_cors.request import BrowserRequest, fetch_method, parse_header, serialized_origin
+from tools.policy_xml.cors import ReadCors, read_cors
+from tools.policy_xml.document import PolicyError
 
 EXIT_ADMITTED, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 MAX_POLICY_BYTES = 1024 * 1024
@@ -102,8 +103,8 @@ def _read_policy(path: Path) -> ReadCors | None:
     if len(data) > MAX_POLICY_BYTES:
         raise InputError(f"--policy {path}: larger than {MAX_POLICY_BYTES} bytes")
     try:
-        return read_cors(data.decode("utf-8"))
-    except (UnicodeDecodeError, CorsXmlError) as error:
+        return read_cors(data)
+    except PolicyError as error:
         raise InputError(f"--policy {path}: {error}") from None
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tools.check_cors import gateway
-from tools.check_cors.cors_xml import ReadCors
 from tools.check_cors.fetch import Refusal, cors_check, preflight_check
 from tools.check_cors.request import SAFELISTED_METHODS, BrowserRequest
+from tools.policy_xml.cors import ReadCors
 
 
 @dataclass(frozen=True)
