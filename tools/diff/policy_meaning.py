@@ -16,6 +16,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from tools.diff.browser_words import cors_words, limit_words
+from tools.policy_xml.cors import Limit, ReadCors, cors_of, limits_of
 from tools.policy_xml.document import elements, find_validators, read_document
 from tools.policy_xml.validators import ValidatorElement, read_validator
 
@@ -67,6 +69,8 @@ class PolicyMeaning:
     validators: tuple[Validator, ...]
     onward: tuple[OnwardAuth, ...]
     canonical: str
+    cors: ReadCors | None = None
+    limits: tuple[Limit, ...] = ()
 
 
 def canonical(xml: str) -> str:
@@ -121,7 +125,9 @@ def meaning(xml: str) -> PolicyMeaning:
         OnwardAuth(e.attributes.get("resource", ""), e.attributes.get("client-id"))
         for e in elements(document.root, "authentication-managed-identity")
     )
-    return PolicyMeaning(validators, onward, canonical(xml))
+    return PolicyMeaning(
+        validators, onward, canonical(xml), cors_of(document.root, lenient=True), limits_of(document.root)
+    )
 
 
 def _listed(values: tuple[str, ...] | None) -> set[str] | None:
@@ -181,17 +187,18 @@ def _validator_words(old: Validator, new: Validator) -> list[str]:
     return words
 
 
-def describe(xml: str) -> list[str]:
+def describe(xml: str, subject: str = "") -> list[str]:
     """What a new policy requires of a caller, in words."""
-    return compare("", xml)
+    return compare("", xml, subject)
 
 
-def compare(old_xml: str, new_xml: str) -> list[str]:
-    """How a caller's experience changes from `old_xml` to `new_xml` ("" for no policy); [] if the same."""
+def compare(old_xml: str, new_xml: str, subject: str = "") -> list[str]:
+    """How a caller's experience changes from `old_xml` to `new_xml` ("" for no policy); [] if the same.
+    `subject` names what the policy is on (an API, `API operation`, `product P`), for the cors words."""
     if same_policy(old_xml, new_xml):
         return []
     old, new = meaning(old_xml) if old_xml else None, meaning(new_xml) if new_xml else None
-    words: list[str] = []
+    words = cors_words(old.cors if old else None, new.cors if new else None, subject)
     old_validators = old.validators if old else ()
     new_validators = new.validators if new else ()
     for index in range(max(len(old_validators), len(new_validators))):
@@ -207,9 +214,10 @@ def compare(old_xml: str, new_xml: str) -> list[str]:
             words.append(f"no longer validates tokens ({before.kind} removed): any caller gets through")
         elif before is not None and after is not None:
             words += _validator_words(before, after)
+    words += limit_words(old.limits if old else (), new.limits if new else ())
     words += _onward_words(old.onward if old else (), new.onward if new else ())
     if not words and old is not None and new is not None:
-        words.append("changed outside token validation and onward authentication (see the XML)")
+        words.append("changed outside token validation, cors, limits and onward authentication (see the XML)")
     return words
 
 

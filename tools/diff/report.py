@@ -9,7 +9,7 @@ from typing import Any
 
 from tools.diff.changes import ResourceChange, classify
 from tools.diff.credentials import words as credential_words
-from tools.diff.plans import PlanDocument
+from tools.diff.plans import PlanDocument, Resource
 from tools.diff.policy_meaning import POLICY_TYPES, compare
 from tools.diff.rotation import Rotation, rotations
 
@@ -86,10 +86,22 @@ def _policies(changes: list[ResourceChange], old: PlanDocument, new: PlanDocumen
             str(before.inputs.get("value") or "") if before is not None and change.action != "create" else ""
         )
         new_xml = str(after.inputs.get("value") or "") if after is not None else ""
-        words = compare(old_xml, new_xml)
+        words = compare(old_xml, new_xml, _subject(after or before))
         if words:
             found.append(PolicyChange(change.name, change.type, change.action, tuple(words)))
     return found
+
+
+def _subject(resource: Resource | None) -> str:
+    """What a policy resource is on, as its words name it: `echo`, `echo operation postecho`, `product p`."""
+    if resource is None:
+        return ""
+    inputs = resource.inputs
+    if "productId" in inputs:
+        return f"product {inputs['productId']}"
+    if "operationId" in inputs:
+        return f"{inputs.get('apiId', '')} operation {inputs['operationId']}"
+    return str(inputs.get("apiId") or "")
 
 
 def to_data(report: DiffReport) -> dict[str, Any]:
