@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.check_cors.evaluation import CorsVerdict, Exchange, evaluate
-from tools.check_cors.fixes import fix_for
+from tools.check_cors.fixes import Where, fix_for
 from tools.check_cors.request import BrowserRequest, fetch_method, parse_header, serialized_origin
 from tools.policy_xml.cors import ReadCors, read_cors
 from tools.policy_xml.document import PolicyError
@@ -25,6 +25,10 @@ The gateway's answers follow the cors policy reference; the browser's verdict fo
 standard (a '*' in allowed headers never covers Authorization). Tested against headless Chromium.
 
 examples:
+  # the cors the plan of stack dev renders for API echo
+  python -m tools check-cors --stack dev --api echo --origin https://echo.dev.contoso.example \\
+      --method POST --header authorization --header content-type
+  # a policy document of your own
   python -m tools check-cors --policy api-echo.xml --origin https://app.contoso.com \\
       --method GET --header authorization
   python -m tools check-cors --policy api-echo.xml --origin https://app.contoso.com \\
@@ -45,8 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Would the gateway's cors policy let a browser page call this API (offline)."
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--policy", type=Path, metavar="FILE", help="policy document holding the cors")
+    where.add_argument(
+        "--stack", metavar="NAME", help="plan stack NAME (stacks/Pulumi.NAME.yaml) offline; with --api"
+    )
     parser.add_argument(
-        "--policy", type=Path, required=True, metavar="FILE", help="policy document holding the cors"
+        "--api", metavar="API", help="with --stack: the API the page calls (its policy's cors)"
     )
     parser.add_argument("--origin", required=True, help="the calling page's origin: scheme://host[:port]")
     parser.add_argument(
@@ -69,16 +78,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         request = _request(args)
-        cors = _read_policy(args.policy)
+        if args.stack is not None:
+            cors, where = _read_stack(args.stack, args.api), Where(args.stack, args.api)
+        else:
+            if args.api is not None:
+                raise InputError("--api goes with --stack")
+            cors, where = _read_policy(args.policy), None
     except InputError as error:
         print(f"check-cors: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     verdict = evaluate(cors, request)
     if args.json:
-        print(json.dumps(to_json(verdict), indent=2))
+        print(json.dumps(to_json(verdict, where), indent=2))
     else:
-        print_verdict(verdict, request)
+        print_verdict(verdict, request, where)
     return EXIT_ADMITTED if verdict.admitted else EXIT_REFUSED
+
+
+def _read_stack(stack: str, api: str | None) -> ReadCors | None:
+    if api is None:
+        raise InputError("--stack needs --api: the API the page calls")
+    # Imported here: planning needs the Pulumi SDKs, which a check of a policy file never loads.
+    from tools.check_token.stack import StackError, load_stack
+
+    try:
+        view = load_stack(stack)
+    except StackError as error:
+        raise InputError(str(error)) from None
+    except FileNotFoundError:
+        raise InputError(f"--stack: no stack file stacks/Pulumi.{stack}.yaml") from None
+    if api not in view.apis:
+        raise InputError(f"--api: stack {stack} has no API {api!r} (it has {', '.join(sorted(view.apis))})")
+    document = view.api_policies.get(api)
+    try:
+        return read_cors(document) if document is not None else None
+    except PolicyError as error:
+        raise InputError(f"the policy of API {api}: {error}") from None
 
 
 def _request(args: argparse.Namespace) -> BrowserRequest:
@@ -108,14 +143,14 @@ def _read_policy(path: Path) -> ReadCors | None:
         raise InputError(f"--policy {path}: {error}") from None
 
 
-def print_verdict(verdict: CorsVerdict, request: BrowserRequest) -> None:
-    what = f"{request.method} from {request.origin}"
+def print_verdict(verdict: CorsVerdict, request: BrowserRequest, where: Where | None = None) -> None:
+    what = f"{request.method} from {request.origin}" + (f" to {where.api}" if where is not None else "")
     if verdict.refusal is None:
         print(f"admitted: {what}")
     else:
         print(f"refused: {what}: {verdict.refusal.code}")
         print(f"  reason: {verdict.refusal.message}")
-        print(f"  fix: {fix_for(verdict.refusal)}")
+        print(f"  fix: {fix_for(verdict.refusal, where)}")
     for label, exchange in (("preflight", verdict.preflight), ("request", verdict.response)):
         if exchange is not None:
             print(f"  {label}: {exchange.method} {_headers(exchange.request_headers)}")
@@ -126,14 +161,14 @@ def print_verdict(verdict: CorsVerdict, request: BrowserRequest) -> None:
         print(f"note: {note}")
 
 
-def to_json(verdict: CorsVerdict) -> dict[str, Any]:
+def to_json(verdict: CorsVerdict, where: Where | None = None) -> dict[str, Any]:
     refusal = verdict.refusal
     return {
         "admitted": verdict.admitted,
         "reason": None
         if refusal is None
         else {"code": refusal.code, "subject": refusal.subject, "message": refusal.message},
-        "fix": None if refusal is None else fix_for(refusal),
+        "fix": None if refusal is None else fix_for(refusal, where),
         "preflight": _exchange(verdict.preflight),
         "response": _exchange(verdict.response),
         "notes": list(verdict.notes),
