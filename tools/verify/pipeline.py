@@ -21,13 +21,13 @@ from typing import Any, Literal
 import jwt
 
 from tools.check_cors import gateway as cors_answers
-from tools.check_cors.cors_xml import ReadCors, read_cors
 from tools.check_token.evaluation import evaluate
 from tools.check_token.metadata import MetadataError, MetadataSource
 from tools.check_token.policy import Policy
 from tools.check_token.policy_xml import parse_policy
 from tools.check_token.stack import Scope
 from tools.check_token.verdict import EvaluationError
+from tools.policy_xml.cors import ReadCors, read_cors
 from tools.policy_xml.document import Node, read_document
 
 StepKind = Literal["cors", "validator", "rate-limit", "quota", "managed-identity"]
