@@ -26,8 +26,6 @@ portal maps exactly this string to "authorization_code (PKCE)" (`src/models/auth
 `convertGrantTypes`), and the SDK's type is `Union[str, GrantType]`. Whether ARM 2024-05-01 accepts
 it is not documented (unsure; azure-rest-api-specs issue #34711)."""
 
-CONSOLE_GRANTS: tuple[ConsoleGrant, ...] = ("authorizationCode", "authorizationCodeWithPkce")
-
 AAD_CLIENT_LIBRARY = "MSAL-2"
 """`clientLibrary` of the `aad` identity provider: the portal uses MSAL 2 (auth code + PKCE in a popup)
 only for exactly this value (`src/constants.ts` `AadClientLibraryV2`); anything else is MSAL 1."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, cast, get_args
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import model_validator
 
@@ -21,7 +21,6 @@ Sku = Literal[
     "StandardV2",
     "PremiumV2",
 ]
-SKUS = cast("tuple[Sku, ...]", get_args(Sku))
 # Application-based access (product OAuth managed by APIM) is a preview for these tiers only (docs/sources.md#apim-application-based-access).
 APPLICATION_ACCESS_SKUS = frozenset({"Developer", "Basic", "Standard", "Premium"})
 

@@ -194,7 +194,6 @@ PERMISSION_HINT = (
 EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
 Name = Annotated[str, Text()]
-Slug = Annotated[str, Text(40, SLUG, SLUG_HINT)]
 Email = Annotated[str, Text(256, EMAIL, "an email address")]
 PermissionValue = Annotated[str, Text(120, PERMISSION_VALUE, PERMISSION_HINT), AfterValidator(_permission)]
 Date = Annotated[date, PlainValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
