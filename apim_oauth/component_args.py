@@ -44,11 +44,11 @@ from apim_oauth.components.user_access import PortalSignInAppArgs, UserAccess, U
 from apim_oauth.config.apim import ApimSettings
 from apim_oauth.config.apis import ApiSettings
 from apim_oauth.config.backend import BackendSettings
-from apim_oauth.config.clients import ApimManagedClientSettings, EntraAppClientSettings, SecretSettings
+from apim_oauth.config.clients import ClientSignIn, SecretSettings
 from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProductSettings, ProductSettings
 from apim_oauth.config.requirements import TokenRequirements
+from apim_oauth.config.rules.clients import ApimManagedClientSettings, EntraAppClientSettings
 from apim_oauth.config.settings import Settings
-from apim_oauth.config.sign_in import ClientSignIn
 from apim_oauth.policies.model import ManagedIdentityAuth
 from apim_oauth.policies.rendering import render_policy_document
 from apim_oauth.policies.selection import token_policy

@@ -1,4 +1,14 @@
-"""`apim-oauth:apis`: the APIs in APIM, imported from OpenAPI documents or plain, with their token policies."""
+"""`apim-oauth:apis`: the APIs in APIM, imported from OpenAPI documents or plain, with their token
+policies, and `onward`: how the gateway authenticates to the backend.
+
+"Audience is API Management" (azure-docs `authentication-authorization-overview.md`): the caller's
+token is for the product's app (or APIM's), the gateway validates it, then calls the backend with a
+token it obtains with its own system-assigned managed identity (`authentication-managed-identity`,
+azure-docs `authentication-managed-identity-policy.md`, ms.date 07/23/2024). The backend's Entra app
+grants the gateway an app role (`backend.gatewayRole`), which the program assigns to APIM's identity.
+`onward` is set on an API or on an entra-app product; the rules that span sections (the backend app,
+the products holding the API) are in `rules.onward`.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +21,33 @@ from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema, mode
 
 from apim_oauth.azure.naming import WILDCARD_METHODS, wildcard_operation_id
 from apim_oauth.azure.operations import ImportedOperation, find_operation, imported_operations
+from apim_oauth.config.developer_portal import TestConsoleConfig
 from apim_oauth.config.errors import fail
-from apim_oauth.config.onward import OnwardSettings
 from apim_oauth.config.reading import DocumentError, load_json, load_yaml, looks_like_json
 from apim_oauth.config.requirements import TokenRequirements
-from apim_oauth.config.test_console import TestConsole
 from apim_oauth.config.types import SLUG, SLUG_HINT, Model, Text, distinct
 
 BASE_DIR = "base-dir"
 """Validation context key: where relative file paths in the configuration start."""
+
+BACKEND_APP = "backend"
+"""The name `onward.app` gives the stack's one API app (`apim-oauth:backend`)."""
+
+CLIENT_ID = "clientId"
+APP_ID_URI = "appIdUri"
+
+
+class OnwardSettings(Model):
+    """How the gateway authenticates its call to the backend, after it has validated the caller."""
+
+    auth: Literal["managed-identity"]
+    """`managed-identity`: a token APIM obtains with its system-assigned identity replaces the caller's
+    `Authorization` header."""
+    app: Annotated[str, Text(40)] = BACKEND_APP
+    """The Entra app that protects the backend; the stack registers one, `backend` (`apim-oauth:backend`)."""
+    resource: Annotated[str, Text(255)] = CLIENT_ID
+    """What the gateway asks Entra for a token for: `clientId` (the backend app's client ID, as the
+    policy reference's example does), `appIdUri`, or that URI written out (`backend.identifierUri`)."""
 
 
 # The operations the program itself creates on a plain API, named as it names them.
@@ -194,7 +222,7 @@ class ApiSettings(Model):
     """The API's OpenAPI document (its operations); unset for a plain API with catch-all operations."""
     oauth: ApiOAuth | None = None
     """Token requirements at API scope (audience: the backend app) and per operation."""
-    test_console: TestConsole | None = None
+    test_console: TestConsoleConfig | None = None
     """OAuth 2.0 in the developer portal's test console for this API (an APIM authorization server)."""
     onward: OnwardSettings | None = None
     """How the gateway authenticates to the backend once the caller is validated (unset: it forwards
@@ -248,14 +276,6 @@ class ApiSettings(Model):
         target = find_operation(operations, op.operation_id)
         assert target is not None, "checked by _rules"
         return target.name
-
-    @property
-    def openapi_file(self) -> Path | None:
-        return self.openapi.file if self.openapi else None
-
-    @property
-    def openapi_text(self) -> str | None:
-        return self.openapi.text if self.openapi else None
 
     @property
     def operation_names(self) -> tuple[str, ...]:

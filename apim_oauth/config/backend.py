@@ -1,4 +1,10 @@
-"""`apim-oauth:backend`: the Entra app that represents the API, its scopes and app roles."""
+"""`apim-oauth:backend`: the Entra app that represents the API, its scopes and app roles, and
+`assignments`: the users and groups Entra lets sign in to it, and with which role.
+
+With `appRoleAssignmentRequired` only assigned principals get tokens for the backend; a user who is
+not assigned (directly, or through a group as a direct member) gets AADSTS50105 (entra-docs
+`howto-restrict-your-app-to-a-set-of-users.md`).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,8 @@ from pydantic import Field, model_validator
 
 from apim_oauth.azure.clouds import TokenVersion
 from apim_oauth.azure.naming import name_key
-from apim_oauth.config.assignments import Assignment
 from apim_oauth.config.errors import fail
-from apim_oauth.config.types import Flag, MemberType, Model, PermissionValue, Text, distinct
+from apim_oauth.config.types import Flag, MemberType, Model, ObjectId, PermissionValue, Text, distinct
 from apim_oauth.policies.values import policy_value_problem
 
 
@@ -42,6 +47,16 @@ class AppRoleSettings(Model):
     )
     """Who may hold the role: `Application` (client credentials), `User`, or both."""
     enabled: Flag = True
+
+
+class Assignment(Model):
+    """Users and groups given one app role of the backend (or default access)."""
+
+    role: PermissionValue | None = None
+    """An app role of the backend whose `allowedMemberTypes` include `User`; unset: default access
+    (only when the backend has no app role for users)."""
+    principals: Annotated[tuple[ObjectId, ...], Field(min_length=1), distinct("principal")]
+    """Object IDs of users or groups (not names: Entra assigns by ID)."""
 
 
 class BackendSettings(Model):

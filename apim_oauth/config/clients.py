@@ -1,8 +1,15 @@
-"""`apim-oauth:clients`: the callers of the APIs.
+"""`apim-oauth:clients`: the callers of the APIs, their secrets, and how they sign users in.
 
 A client's mode is not written: it is the mode of its products (a client of `apim-managed` products
-is registered by APIM). So the file's shape is `ClientConfig`, and the cross-section rules resolve
-each one into `EntraAppClientSettings` or `ApimManagedClientSettings`, which is what the components receive.
+is registered by APIM). So the file's shape is `ClientConfig`, and the cross-section rules
+(`rules.clients`) resolve each one into `EntraAppClientSettings` or `ApimManagedClientSettings`,
+which is what the components receive.
+
+A client without `signIn` is a daemon (client credentials). The platform decides the flow Entra
+allows (entra-docs `v2-oauth2-auth-code-flow.md`): `web` redeems the code on a server with its
+secret, `spa` in the browser with PKCE and no secret, `public` on a device (custom schemes,
+device code). Redirect URIs are checked as Entra and the azuread provider check them
+(`apim_oauth.azure.redirect_uris`).
 """
 
 from __future__ import annotations
@@ -13,14 +20,14 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
+from apim_oauth.azure.redirect_uris import MAX_PER_APP, Platform, redirect_uri_problem
 from apim_oauth.config.errors import fail
 from apim_oauth.config.requirements import Roles, Scopes
-from apim_oauth.config.sign_in import ClientSignIn
-from apim_oauth.config.types import SLUG, SLUG_HINT, Between, Date, Model, Name, Text, distinct
+from apim_oauth.config.types import SLUG, SLUG_HINT, Between, Date, Flag, Model, Name, Text, distinct
 
 
 @dataclass(frozen=True)
-class SecretSlot:
+class SecretSlotSettings:
     """One client secret; bump its date to replace it while the other slot stays valid."""
 
     name: Literal["blue", "green"]
@@ -48,17 +55,48 @@ class SecretSettings(Model):
     slot_dates: SecretSlots = Field(alias="slots")
 
     @property
-    def slots(self) -> tuple[SecretSlot, ...]:
+    def slots(self) -> tuple[SecretSlotSettings, ...]:
         dates: tuple[tuple[Literal["blue", "green"], dt.date | None], ...] = (
             ("blue", self.slot_dates.blue),
             ("green", self.slot_dates.green),
         )
-        return tuple(SecretSlot(name, rotated) for name, rotated in dates if rotated is not None)
+        return tuple(SecretSlotSettings(name, rotated) for name, rotated in dates if rotated is not None)
 
     @property
-    def active(self) -> SecretSlot:
+    def active(self) -> SecretSlotSettings:
         """The newest slot: the one callers should use."""
         return max(self.slots, key=lambda s: (s.rotated, s.name))
+
+
+RedirectUri = Annotated[str, Text(4096)]
+"""Length is Entra's rule, checked with the others (the message then says whose limit it is)."""
+
+
+class ClientSignIn(Model):
+    """The client's Entra platform and the redirect URIs registered under it."""
+
+    platform: Platform
+    """`web` (server-side, confidential: needs `secret`), `spa` (PKCE in the browser, no secret) or
+    `public` (mobile and desktop apps, no secret)."""
+    redirect_uris: Annotated[
+        tuple[RedirectUri, ...], Field(max_length=MAX_PER_APP), distinct("redirect URI")
+    ] = ()
+    """Exactly as the app sends them (Entra compares case-sensitively)."""
+    implicit_id_tokens: Flag = False
+    """web only: let the app get ID tokens from the authorize endpoint (implicit or hybrid flow);
+    off unless an app still needs it (entra-docs: AADSTS700054 when it is off and asked for)."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        if self.implicit_id_tokens and self.platform != "web":
+            raise fail("implicitIdTokens", f"applies to the web platform only, not {self.platform}")
+        if not self.redirect_uris and self.platform != "public":
+            # A public client may sign in with the device code flow, which needs no redirect URI.
+            raise fail("redirectUris", f"a {self.platform} client needs at least one redirect URI")
+        for index, uri in enumerate(self.redirect_uris):
+            if problem := redirect_uri_problem(uri, self.platform):
+                raise fail(f"redirectUris[{index}]", f"{uri!r} {problem}")
+        return self
 
 
 class ClientConfig(Model):
@@ -78,40 +116,3 @@ class ClientConfig(Model):
     """apim-managed: the APIM user that owns the client; defaults to its products' owner."""
     sign_in: ClientSignIn | None = None
     """entra-app: how the client signs users in (platform, redirect URIs); unset for a daemon."""
-
-
-class EntraAppClientSettings(Model):
-    """A client this program registers in Entra, with its permissions and secrets."""
-
-    name: str
-    display_name: str
-    products: tuple[str, ...]
-    roles: tuple[str, ...] = ()
-    """Backend app roles granted as application permissions (admin consent given)."""
-    scopes: tuple[str, ...] = ()
-    """Backend scopes granted as delegated permissions (admin consent given)."""
-    secret: SecretSettings | None = None
-    sign_in: ClientSignIn | None = None
-    """How the client signs users in; None for a daemon (client credentials only)."""
-
-    @property
-    def mode(self) -> Literal["entra-app"]:
-        return "entra-app"
-
-
-class ApimManagedClientSettings(Model):
-    """A client application APIM registers (and makes the Entra app of) for apim-managed products."""
-
-    name: str
-    display_name: str
-    products: tuple[str, ...]
-    owner: str
-    """The APIM user (`apim.users[].id`) that owns the client application."""
-
-    @property
-    def mode(self) -> Literal["apim-managed"]:
-        return "apim-managed"
-
-
-ClientSettings = EntraAppClientSettings | ApimManagedClientSettings
-"""A client, one model per mode (the mode of its products)."""

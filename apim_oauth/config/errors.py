@@ -17,6 +17,12 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 NAMESPACE = "apim-oauth"
 """The project's config namespace (the `name` in Pulumi.yaml)."""
 
+
+def key(path: str) -> str:
+    """The full key of `path` in the project's namespace: `products[0]` -> `apim-oauth:products[0]`."""
+    return f"{NAMESPACE}:{path}"
+
+
 PRODUCT_MODES = ("entra-app", "apim-managed")
 """The tags of the product union (`oauth.mode`); pydantic puts the tag in an error's location."""
 

@@ -12,8 +12,8 @@ from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import Discriminator, Field, Tag, field_validator
 
+from apim_oauth.config.apis import OnwardSettings
 from apim_oauth.config.errors import fail
-from apim_oauth.config.onward import OnwardSettings
 from apim_oauth.config.requirements import REQUIREMENT_KEYS, TokenRequirements
 from apim_oauth.config.types import SLUG, SLUG_HINT, Audience, Flag, Model, Name, Text, distinct
 

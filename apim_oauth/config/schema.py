@@ -14,8 +14,6 @@ from pydantic.json_schema import GenerateJsonSchema
 
 from apim_oauth.config.stack import StackConfig
 
-SCHEMA_ID = "stacks/schema.json"
-
 
 class _NoTitles(GenerateJsonSchema):
     """Titles derived from field names ("Clockskewseconds") say nothing the key does not."""
@@ -40,8 +38,19 @@ def stack_file_schema() -> dict[str, Any]:
         # Pulumi's own keys (secretsprovider, encryptedkey, environment, ...) are the CLI's to check.
         "properties": {"config": {"$ref": "#/$defs/StackConfig"}},
         "required": ["config"],
-        "$defs": dict(sorted(definitions.items())),
+        "$defs": _named_by_title(definitions),
     }
+
+
+def _named_by_title(definitions: dict[str, Any]) -> dict[str, Any]:
+    """The definitions, each named by its title and sorted: a model whose class name differs from the
+    name the schema publishes (`TestConsoleConfig`, titled `TestConsole`) keeps the published name."""
+    text = json.dumps(definitions)
+    for name, definition in definitions.items():
+        if definition.get("title", name) != name:
+            text = text.replace(f'"#/$defs/{name}"', f'"#/$defs/{definition["title"]}"')
+    renamed: dict[str, Any] = {d.get("title", n): d for n, d in json.loads(text).items()}
+    return dict(sorted(renamed.items()))
 
 
 def render() -> str:

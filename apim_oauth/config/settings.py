@@ -1,8 +1,9 @@
 """One stack's whole configuration, parsed and validated once: what `__main__.py` hands the components.
 
 `parse` reads the config map (as the Pulumi engine or `load_stack_file` gives it) through the model
-(`StackConfig`, one model per section), then the cross-section rules (`rules`); the first mistake
-is a `ConfigError` naming its key. Nothing downstream checks the configuration again.
+(`StackConfig`, one model per section), then the cross-section rules (`rules`, which also resolve
+what depends on several sections); the first mistake is a `ConfigError` naming its key. Nothing
+downstream checks the configuration again.
 """
 
 from __future__ import annotations
@@ -19,29 +20,31 @@ from apim_oauth.azure.clouds import Cloud
 from apim_oauth.config.apim import ApimSettings
 from apim_oauth.config.apis import BASE_DIR, ApiSettings
 from apim_oauth.config.backend import BackendSettings
-from apim_oauth.config.clients import ApimManagedClientSettings, ClientSettings, EntraAppClientSettings
 from apim_oauth.config.errors import NAMESPACE, ConfigError, from_validation
-from apim_oauth.config.names import check_joined_names
-from apim_oauth.config.onward_rules import Onward, resolve_onward, with_gateway_role
-from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProductSettings, ProductSettings
-from apim_oauth.config.rules import (
-    check_apis,
+from apim_oauth.config.products import ProductSettings
+from apim_oauth.config.rules.backend import check_apis, check_backend, check_providers
+from apim_oauth.config.rules.clients import (
+    ApimManagedClientSettings,
+    ClientSettings,
+    EntraAppClientSettings,
     check_azure_ad_token_clients,
-    check_backend,
+    check_client_sign_in,
+    resolve_clients,
+)
+from apim_oauth.config.rules.onward import Onward, resolve_onward, with_gateway_role
+from apim_oauth.config.rules.people import (
+    DeveloperPortalSettings,
+    check_assignments,
+    resolve_developer_portal,
+)
+from apim_oauth.config.rules.products import (
+    check_joined_names,
     check_policy_layers,
     check_product_sharing,
     check_products,
-    check_providers,
-    resolve_clients,
 )
 from apim_oauth.config.stack import StackConfig
 from apim_oauth.config.types import STACK_FILE
-from apim_oauth.config.user_access import (
-    DeveloperPortalSettings,
-    check_assignments,
-    check_client_sign_in,
-    resolve_developer_portal,
-)
 
 OBJECT_KEYS = ("apim", "apis", "backend", "products", "clients", "owners", "developerPortal")
 """The structured keys: the engine hands them to the program as JSON text."""
@@ -69,14 +72,6 @@ class Settings:
 
     def product(self, name: str) -> ProductSettings:
         return next(p for p in self.products if p.name == name)
-
-    @property
-    def entra_app_products(self) -> tuple[EntraAppProductSettings, ...]:
-        return tuple(p for p in self.products if isinstance(p, EntraAppProductSettings))
-
-    @property
-    def apim_managed_products(self) -> tuple[ApimManagedProductSettings, ...]:
-        return tuple(p for p in self.products if isinstance(p, ApimManagedProductSettings))
 
     @property
     def entra_app_clients(self) -> tuple[EntraAppClientSettings, ...]:
@@ -120,9 +115,7 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     portal = resolve_developer_portal(stack)
     check_assignments(stack, portal)
     onward = resolve_onward(stack.apis, stack.products, stack.backend)
-    backend = (
-        with_gateway_role(stack.backend, key=f"{NAMESPACE}:backend.gatewayRole") if onward else stack.backend
-    )
+    backend = with_gateway_role(stack.backend) if onward else stack.backend
     return Settings(
         cloud=stack.cloud,
         tenant_id=stack.tenant_id.lower(),

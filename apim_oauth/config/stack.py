@@ -16,8 +16,8 @@ from apim_oauth.config.apim import ApimSettings
 from apim_oauth.config.apis import ApiSettings
 from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.clients import ClientConfig
-from apim_oauth.config.developer_portal import DeveloperPortal
-from apim_oauth.config.errors import NAMESPACE, fail
+from apim_oauth.config.developer_portal import DeveloperPortalConfig
+from apim_oauth.config.errors import NAMESPACE, fail, key
 from apim_oauth.config.products import Product
 from apim_oauth.config.types import GUID, Model, ObjectId, Text, closest, distinct
 
@@ -48,10 +48,6 @@ PROVIDER_KEYS = (
 )
 
 
-def _key(name: str) -> str:
-    return f"{NAMESPACE}:{name}"
-
-
 class StackConfig(Model):
     """A stack's configuration (the `config:` map of `stacks/Pulumi.<stack>.yaml`)."""
 
@@ -63,28 +59,28 @@ class StackConfig(Model):
         },
     )
 
-    cloud: CloudSetting = Field(default="global", validate_default=True, alias=_key("cloud"))
-    tenant_id: TenantId = Field(alias=_key("tenantId"))
+    cloud: CloudSetting = Field(default="global", validate_default=True, alias=key("cloud"))
+    tenant_id: TenantId = Field(alias=key("tenantId"))
     """The Entra tenant (GUID) whose tokens the gateway accepts and where the apps are registered."""
-    apim: ApimSettings = Field(alias=_key("apim"))
-    backend: BackendSettings = Field(alias=_key("backend"))
+    apim: ApimSettings = Field(alias=key("apim"))
+    backend: BackendSettings = Field(alias=key("backend"))
     apis: Annotated[
         tuple[ApiSettings, ...],
         Field(min_length=1),
         distinct("API name", lambda a: a.name, at=".name"),
         distinct("API path", lambda a: a.path, at=".path", fold=True),
-    ] = Field(alias=_key("apis"))
+    ] = Field(alias=key("apis"))
     products: Annotated[
         tuple[Product, ...], Field(min_length=1), distinct("product name", lambda p: p.name, at=".name")
-    ] = Field(alias=_key("products"))
+    ] = Field(alias=key("products"))
     clients: Annotated[tuple[ClientConfig, ...], distinct("client name", lambda c: c.name, at=".name")] = (
-        Field(default=(), alias=_key("clients"))
+        Field(default=(), alias=key("clients"))
     )
-    owners: Annotated[tuple[ObjectId, ...], distinct("owner")] = Field(default=(), alias=_key("owners"))
+    owners: Annotated[tuple[ObjectId, ...], distinct("owner")] = Field(default=(), alias=key("owners"))
     """Owners of every Entra app the program registers, besides the identity that deploys: list
     every identity that runs `pulumi up` (people and pipelines). Listed owners are reconciled on each
     `up`; unlisted, an app keeps the owner that created it (docs/lifecycle.md)."""
-    developer_portal: DeveloperPortal | None = Field(default=None, alias=_key("developerPortal"))
+    developer_portal: DeveloperPortalConfig | None = Field(default=None, alias=key("developerPortal"))
     """The developer portal: its custom host, and developer sign-in with Entra ID."""
     location: str | None = Field(default=None, alias="azure-native:location")
     """The default Azure region of the azure-native provider (and of `apim-oauth:apim.location`)."""
@@ -101,19 +97,19 @@ class StackConfig(Model):
         raw = cast("Mapping[str, Any]", data)
         ours = [f.alias for f in cls.model_fields.values() if f.alias and f.alias.startswith(f"{NAMESPACE}:")]
         result: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key.startswith(f"{NAMESPACE}:") and key not in ours:
-                suggestion = closest(key, ours)
+        for name, value in raw.items():
+            if name.startswith(f"{NAMESPACE}:") and name not in ours:
+                suggestion = closest(name, ours)
                 hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
-                raise fail(key, f"unknown key{hint}; allowed: {', '.join(ours)}")
-            if (key in ours or key in PROVIDER_KEYS) and value is not None:
-                result[key] = value
+                raise fail(name, f"unknown key{hint}; allowed: {', '.join(ours)}")
+            if (name in ours or name in PROVIDER_KEYS) and value is not None:
+                result[name] = value
         return _with_defaults(result)
 
 
 def _with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     """Defaults of `apim` that depend on other keys, filled in before `apim` is validated."""
-    apim = raw.get(_key("apim"))
+    apim = raw.get(key("apim"))
     if not isinstance(apim, Mapping):
         return raw
     apim = dict(cast("Mapping[str, Any]", apim))
@@ -122,8 +118,8 @@ def _with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
         apim["location"] = location
     if apim.get("assignApplicationAdministrator") is None:
         # Application Administrator is a broad role: assigned by default only where APIM registers apps.
-        apim["assignApplicationAdministrator"] = _mentions_apim_managed(raw.get(_key("products")))
-    return {**raw, _key("apim"): apim}
+        apim["assignApplicationAdministrator"] = _mentions_apim_managed(raw.get(key("products")))
+    return {**raw, key("apim"): apim}
 
 
 def _mentions_apim_managed(products: object) -> bool:

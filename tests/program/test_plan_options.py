@@ -179,6 +179,6 @@ def test_colliding_names_never_plan_fewer_links_than_configured(tmp_path: Path) 
     assert result.returncode == 2, result.stdout[-2000:]
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
-    # The settings refuse it first, naming both keys (apim_oauth/config/names.py).
+    # The settings refuse it first, naming both keys (apim_oauth/config/rules/products.py).
     assert line.startswith("config error: apim-oauth:products[1].apis[0]: ")
     assert "apim-oauth:products[0].apis[0]" in line

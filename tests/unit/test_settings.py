@@ -14,10 +14,10 @@ import pytest
 
 from apim_oauth.azure.clouds import CLOUDS
 from apim_oauth.config.apis import openapi_document
-from apim_oauth.config.clients import ApimManagedClientSettings, EntraAppClientSettings
 from apim_oauth.config.errors import ConfigError
 from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProductSettings
 from apim_oauth.config.reading import load_stack_file
+from apim_oauth.config.rules.clients import ApimManagedClientSettings, EntraAppClientSettings
 from apim_oauth.config.settings import parse
 from tests.fixture_stacks import CHINA_FILE, DEV_FILE, PROD_FILE
 from tools.plan.engine import run_program

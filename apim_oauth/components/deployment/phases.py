@@ -31,7 +31,7 @@ from apim_oauth.components.entra.gateway_access import GatewayAccess
 from apim_oauth.components.entra.product_app import ProductApp
 from apim_oauth.components.user_access import UserAccess
 from apim_oauth.config.products import EntraAppProductSettings
-from apim_oauth.config.rules import api_clients
+from apim_oauth.config.rules.clients import api_clients
 from apim_oauth.config.settings import Settings
 
 Policies = dict[str, pulumi.Output[str]]

@@ -1,7 +1,5 @@
-"""Rules for onward authentication (`onward` of APIs and entra-app products) and the gateway's app role.
-
-They run after every section is valid; each names the key to change.
-"""
+"""Rules for onward authentication (`onward` of APIs and entra-app products) and the gateway's app
+role on the backend app; and `Onward`, what they resolve for each API."""
 
 from __future__ import annotations
 
@@ -9,11 +7,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from apim_oauth.config.apis import ApiSettings
-from apim_oauth.config.backend import AppRoleSettings, BackendSettings, name_key
-from apim_oauth.config.errors import NAMESPACE, ConfigError
-from apim_oauth.config.onward import APP_ID_URI, BACKEND_APP, CLIENT_ID, OnwardSettings
+from apim_oauth.azure.naming import name_key
+from apim_oauth.config.apis import APP_ID_URI, BACKEND_APP, CLIENT_ID, ApiSettings, OnwardSettings
+from apim_oauth.config.backend import AppRoleSettings, BackendSettings
+from apim_oauth.config.errors import ConfigError, key
 from apim_oauth.config.products import EntraAppProductSettings, ProductSettings
+from apim_oauth.config.rules.backend import backend_role
 from apim_oauth.config.types import GUID
 from apim_oauth.policies.values import policy_value_problem
 
@@ -32,16 +31,12 @@ class Onward:
         return self.settings.resource == CLIENT_ID
 
 
-def _key(path: str) -> str:
-    return f"{NAMESPACE}:{path}"
-
-
 def _check_settings(where: str, onward: OnwardSettings, backend: BackendSettings) -> None:
     if onward.app != BACKEND_APP:
         raise ConfigError(
             f"{where}.app",
             f"no Entra app {onward.app!r} in the stack protects a backend: the gateway can only get tokens for "
-            f"an app this stack registers, and it registers one, {BACKEND_APP!r} ({_key('backend')})",
+            f"an app this stack registers, and it registers one, {BACKEND_APP!r} ({key('backend')})",
         )
     resource = onward.resource
     if resource in (CLIENT_ID, APP_ID_URI) or resource == backend.identifier_uri:
@@ -69,7 +64,7 @@ def resolve_onward(
     for index, product in enumerate(products):
         if not isinstance(product, EntraAppProductSettings) or product.onward is None:
             continue
-        where = _key(f"products[{index}].onward")
+        where = key(f"products[{index}].onward")
         _check_settings(where, product.onward, backend)
         if product.audience == "backend":
             raise ConfigError(
@@ -80,7 +75,7 @@ def resolve_onward(
         for api in product.apis:
             found[api] = Onward(api, product.onward, f"product {product.name}")
     for index, api in enumerate(apis):
-        where = _key(f"apis[{index}].onward")
+        where = key(f"apis[{index}].onward")
         holding = [p for p in products if api.name in p.apis]
         if api.onward is None:
             continue
@@ -123,29 +118,30 @@ def gateway_role(backend: BackendSettings) -> AppRoleSettings:
     )
 
 
-def with_gateway_role(backend: BackendSettings, *, key: str) -> BackendSettings:
+def with_gateway_role(backend: BackendSettings) -> BackendSettings:
     """`backend` with the gateway's app role defined (reused when `gatewayRole` names an app role).
 
-    `key` is where `gatewayRole` sits, for errors. `appRoleAssignmentRequired` keeps its configured or
-    default value: turning it on for a backend that had no roles would lock out its delegated users
-    (AADSTS50105), a change nobody asked for."""
-    role = backend.role(backend.gateway_role)
-    if role is not None:
-        if "Application" not in role.allowed_member_types:
-            raise ConfigError(
-                key,
-                f"app role {role.value!r} cannot be held by an application (allowedMemberTypes lacks Application), "
-                "and the gateway's managed identity is one",
-            )
+    `appRoleAssignmentRequired` keeps its configured or default value: turning it on for a backend
+    that had no roles would lock out its delegated users (AADSTS50105), a change nobody asked for."""
+    where = key("backend.gatewayRole")
+    if backend.role(backend.gateway_role) is not None:
+        backend_role(
+            where,
+            backend,
+            backend.gateway_role,
+            "Application",
+            "held by an application (allowedMemberTypes lacks Application), "
+            "and the gateway's managed identity is one",
+        )
         return backend
     added = gateway_role(backend)
     for index, other in enumerate(backend.app_roles):
         if name_key(other.value) == name_key(added.value):
             raise ConfigError(
-                key,
-                f"{added.value!r} and {other.value!r} ({_key(f'backend.appRoles[{index}].value')}) differ only in "
+                where,
+                f"{added.value!r} and {other.value!r} ({key(f'backend.appRoles[{index}].value')}) differ only in "
                 "case or punctuation: their grants would get one resource name; rename one",
             )
     if backend.scope(added.value) is not None:
-        raise ConfigError(key, f"{added.value!r} is also a scope value: scopes and app roles must differ")
+        raise ConfigError(where, f"{added.value!r} is also a scope value: scopes and app roles must differ")
     return backend.model_copy(update={"app_roles": (*backend.app_roles, added)})

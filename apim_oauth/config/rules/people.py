@@ -1,5 +1,6 @@
-"""Rules for people signing in, across sections: who may sign in (AADSTS50105), the clients that sign
-users in, the developer portal's test consoles and its Entra sign-in; and their resolved settings.
+"""Rules for people signing in, across sections: who may sign in (AADSTS50105), the developer
+portal's test consoles and its Entra sign-in; and their resolved settings. (Clients that sign users
+in are checked with the other client rules, `rules.clients`.)
 
 Each rule raises `ConfigError` naming the key to change; they run after every section is valid.
 """
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 from apim_oauth.azure.developer_portal import ConsoleGrant, portal_host
 from apim_oauth.config.apis import ApiSettings
 from apim_oauth.config.clients import SecretSettings
-from apim_oauth.config.errors import NAMESPACE, ConfigError
+from apim_oauth.config.errors import ConfigError, key
 from apim_oauth.config.products import EntraAppProductSettings, ProductSettings
+from apim_oauth.config.rules.backend import backend_role
 from apim_oauth.config.stack import StackConfig
 
 # The tiers with a developer portal (azure-docs api-management-howto-oauth2.md availability include:
@@ -21,10 +23,6 @@ from apim_oauth.config.stack import StackConfig
 NO_PORTAL_SKUS = frozenset({"Consumption"})
 # Sign-in from several Entra tenants: Developer, Standard, Premium (azure-docs api-management-howto-aad.md).
 MULTI_TENANT_SIGN_IN_SKUS = frozenset({"Developer", "Standard", "Premium"})
-
-
-def key(path: str) -> str:
-    return f"{NAMESPACE}:{path}"
 
 
 @dataclass(frozen=True)
@@ -91,33 +89,6 @@ def console_scopes(api: ApiSettings, products: Sequence[ProductSettings]) -> tup
     for req in requirements:
         found += [s for s in req.scopes if s not in found]
     return tuple(found)
-
-
-def check_client_sign_in(stack: StackConfig) -> None:
-    for index, c in enumerate(stack.clients):
-        if c.sign_in is None:
-            continue
-        where = key(f"clients[{index}]")
-        platform = c.sign_in.platform
-        if platform == "web" and c.secret is None:
-            raise ConfigError(
-                f"{where}.secret", "is required for a web app: it redeems codes with its secret"
-            )
-        if platform != "web" and c.secret is not None:
-            raise ConfigError(
-                f"{where}.secret",
-                f"does not apply to a {platform} client: it cannot keep a secret (PKCE instead)",
-            )
-        if platform != "web" and c.roles:
-            raise ConfigError(
-                f"{where}.roles",
-                f"a {platform} client has no secret, so no client-credentials token to carry app roles",
-            )
-        if not c.scopes:
-            raise ConfigError(
-                f"{where}.scopes",
-                "a client that signs users in needs the delegated scopes it calls the APIs with",
-            )
 
 
 def resolve_developer_portal(stack: StackConfig) -> DeveloperPortalSettings:
@@ -209,14 +180,13 @@ def check_assignments(stack: StackConfig, portal: DeveloperPortalSettings) -> No
                     "so Entra has no default access to give",
                 )
         else:
-            role = backend.role(a.role)
-            if role is None:
-                raise ConfigError(f"{where}.role", f"the backend app defines no app role {a.role!r}")
-            if "User" not in role.allowed_member_types:
-                raise ConfigError(
-                    f"{where}.role",
-                    f"app role {a.role!r} cannot be assigned to users or groups (allowedMemberTypes lacks User)",
-                )
+            backend_role(
+                f"{where}.role",
+                backend,
+                a.role,
+                "User",
+                "assigned to users or groups (allowedMemberTypes lacks User)",
+            )
         for p_index, principal in enumerate(a.principals):
             pair = (a.role or "", principal.lower())
             if pair in seen:
