@@ -17,6 +17,7 @@ COMMANDS = {
     "diff": ("tools.diff.cli", "what a change does to a stack, in words"),
     "check-cors": ("tools.check_cors.cli", "would the gateway's cors let a browser page call this API"),
     "verify": ("tools.verify.cli", "the access matrix: which caller may call which operation"),
+    "gateway": ("tools.gateway.cli", "a local test double of the gateway's token and CORS rules"),
 }
 
 

@@ -324,6 +324,24 @@ def test_deploy_runs_up_for_dev_then_prod() -> None:
     assert by_stack["dev"] in _ancestors(_jobs(workflow), by_stack["prod"]), "prod must wait for dev"
 
 
+def test_each_deploy_verifies_its_gateway_after_up_and_attaches_the_report() -> None:
+    for job in _pulumi_jobs(_load(DEPLOY)).values():
+        steps = _steps(job)
+        (up,) = _pulumi_steps(job)
+        stack = up["with"]["stack-name"]
+        after = steps[steps.index(up) + 1 :]
+        (verify,) = [s for s in after if "-m tools verify" in str(s.get("run", ""))]
+        run = str(verify["run"])
+        assert f'--stack {stack} --gateway "$GATEWAY_URL"' in run
+        assert "--include-unsafe" not in run, "the deployed backends get only safe calls"
+        assert "GITHUB_STEP_SUMMARY" in run
+        assert 'exit "$status"' in run, "a cell that differs fails the job"
+        assert verify["env"]["GATEWAY_URL"] == f"${{{{ steps.{up['id']}.outputs.gatewayUrl }}}}"
+        (attach,) = [s for s in after if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+        assert attach["with"]["path"] == f"out/verify-{stack}.*"
+        assert attach["if"] == "${{ !cancelled() }}", "the report is attached when verify fails too"
+
+
 def test_prod_deploys_in_the_prod_environment_and_dev_in_dev() -> None:
     workflow = _load(DEPLOY)
     for job_name, steps in _commands(workflow).items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -59,6 +59,19 @@ def callers(view: StackView) -> list[Caller]:
         Caller(EXPIRED, "expired"),
         Caller(PREFLIGHT, "preflight"),
     ]
+
+
+class TokenSource(Protocol):
+    """Where a cell's token comes from: minted offline (`Tokens`), or as the client would get it
+    (`tools.verify.live_tokens`)."""
+
+    def client_token(self, client: str, product: str) -> str: ...
+
+    def synthetic_token(self, kind: CallerKind, product: str) -> str: ...
+
+
+class NoCredentialError(Exception):
+    """The client's token cannot be had here (no secret in the environment, a signed-in user needed)."""
 
 
 def _refuse_network(url: str, _timeout: float) -> bytes:
@@ -118,7 +131,7 @@ class Attempt:
     presents: str
 
 
-def attempt(tokens: Tokens, caller: Caller, operation: Operation, product: str | None) -> Attempt:
+def attempt(tokens: TokenSource, caller: Caller, operation: Operation, product: str | None) -> Attempt:
     """The request `caller` sends to `operation`, reached through `product`."""
     if caller.kind == "preflight":
         headers = {

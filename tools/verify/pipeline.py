@@ -30,6 +30,8 @@ from tools.check_token.verdict import EvaluationError
 from tools.policy_xml.cors import ReadCors, read_cors
 from tools.policy_xml.document import Node, read_document
 
+REASON_HEADER = "X-Apim-Oauth-Reason"
+"""The local gateway names its reason code in this header, which API Management does not send."""
 StepKind = Literal["cors", "validator", "rate-limit", "quota", "managed-identity"]
 _LIMITS: Mapping[str, StepKind] = {"rate-limit-by-key": "rate-limit", "quota-by-key": "quota"}
 _VALIDATORS = ("validate-jwt", "validate-azure-ad-token")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tools.verify.live import Result
 from tools.verify.matrix import Row
 
 _COLUMNS = ("caller", "api", "operation", "method", "expect")
@@ -50,3 +51,41 @@ def _md(text: str) -> str:
 
 def to_json(rows: Sequence[Row]) -> dict[str, Any]:
     return {"rows": [row.to_json() for row in rows]}
+
+
+def render_results(results: Sequence[Result], gateway: str, *, markdown: bool = False) -> str:
+    """What held, what differs (each with the cell and the likely reason) and what was skipped."""
+    counts = {
+        verdict: sum(r.verdict == verdict for r in results) for verdict in ("holds", "differs", "skipped")
+    }
+    summary = f"{len(results)} cells against {gateway}: {counts['holds']} hold, {counts['differs']} differ, {counts['skipped']} skipped"
+    differing = [r for r in results if r.verdict == "differs"]
+    skipped = [r for r in results if r.verdict == "skipped"]
+    if markdown:
+        lines = [f"### Access matrix against {gateway}", "", summary, ""]
+        if differing:
+            lines += ["| cell | expected | got | likely reason |", "|---|---|---|---|"]
+            lines += [
+                f"| {_md(r.row.cell)} | {_md(outcome(r.row))} | {r.status} {r.reason or ''} | {_md(r.note)} |"
+                for r in differing
+            ]
+        lines += [
+            "",
+            "<details><summary>every cell</summary>",
+            "",
+            "| cell | expected | result |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {_md(r.row.cell)} | {_md(outcome(r.row))} | {r.verdict} |" for r in results]
+        return "\n".join([*lines, "", "</details>"])
+    lines = [
+        f"DIFFERS  {r.row.cell}: expected {outcome(r.row)}, got {r.status} {r.reason or ''}: {r.note}"
+        for r in differing
+    ]
+    lines += [f"skipped  {r.row.cell}: {r.note}" for r in skipped]
+    lines += [f"holds    {r.row.cell}: {outcome(r.row)}" for r in results if r.verdict == "holds"]
+    return "\n".join([*lines, summary])
+
+
+def results_json(results: Sequence[Result], gateway: str) -> dict[str, Any]:
+    return {"gateway": gateway, "rows": [result.to_json() for result in results]}
