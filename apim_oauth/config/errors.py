@@ -18,6 +18,11 @@ NAMESPACE = "apim-oauth"
 """The project's config namespace (the `name` in Pulumi.yaml)."""
 
 
+def namespaced(key: str) -> str:
+    """A config key as Pulumi stores it: a bare key belongs to the project's namespace."""
+    return key if ":" in key else f"{NAMESPACE}:{key}"
+
+
 def key(path: str) -> str:
     """The full key of `path` in the project's namespace: `products[0]` -> `apim-oauth:products[0]`."""
     return f"{NAMESPACE}:{path}"

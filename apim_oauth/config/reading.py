@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import yaml
 
-from apim_oauth.config.errors import NAMESPACE, ConfigError
+from apim_oauth.config.errors import ConfigError, namespaced
 
 
 class _Loader(yaml.SafeLoader):
@@ -141,7 +141,4 @@ def load_stack_file(path: Path) -> dict[str, Any]:
     config: object = cast("Mapping[str, object]", document).get("config") or {}
     if not isinstance(config, Mapping):
         raise ConfigError(f"{path}: config", "must be a mapping")
-    return {
-        (str(k) if ":" in str(k) else f"{NAMESPACE}:{k}"): v
-        for k, v in cast("Mapping[object, object]", config).items()
-    }
+    return {namespaced(str(k)): v for k, v in cast("Mapping[object, object]", config).items()}

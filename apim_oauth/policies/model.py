@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from apim_oauth.azure.clouds import Cloud, TokenVersion
 from apim_oauth.azure.token_audience import token_audience
-
-Match = Literal["all", "any"]
+from apim_oauth.config.types import Match
 
 DEFAULT_FAILED_MESSAGE = (
     "Unauthorized. Send a valid, unexpired access token issued for this API: "

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from apim_oauth.config.errors import NAMESPACE, ConfigError
+from apim_oauth.config.errors import ConfigError, namespaced
 from apim_oauth.config.reading import load_stack_file
 from tools import stacks
 from tools.plan.model import SECRET, Plan
@@ -25,7 +25,7 @@ def project_defaults() -> dict[str, Any]:
     project = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text(encoding="utf-8"))
     declared: Mapping[str, Any] = project.get("config") or {}
     return {
-        (key if ":" in key else f"{NAMESPACE}:{key}"): spec["default"]
+        namespaced(key): spec["default"]
         for key, spec in declared.items()
         if isinstance(spec, dict) and "default" in spec
     }

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from apim_oauth.config.errors import NAMESPACE
+from apim_oauth.config.errors import namespaced
 from tools.plan.model import Plan, RecordedResource, sanitized
 from tools.plan.program import STACKS_DIR, compute_plan, load_config
 
@@ -95,7 +95,7 @@ def stack_plan(
     if key not in _CACHE:
         settings = load_config(source)
         for name, value in (config or {}).items():
-            full = name if ":" in name else f"{NAMESPACE}:{name}"
+            full = namespaced(name)
             if value is None:
                 settings.pop(full, None)
             else:
