@@ -1,4 +1,4 @@
-"""`python -m bench` (`make bench`): run the five benchmarks and regenerate bench/RESULTS.md.
+"""`python -m bench` (`make bench`): run the six benchmarks and regenerate bench/RESULTS.md.
 
 Figures only: a missed target is reported, never an error. The whole run is meant to stay under five
 minutes on a 2-core machine; its duration is printed and written into the results.
@@ -14,13 +14,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import critical_path, fresh_clone, plan_measure, plan_scaling, startup, token_throughput
+from bench import answers, critical_path, fresh_clone, plan_measure, plan_scaling, startup, token_throughput
 from bench.report import RESULTS_FILE, Section, render_results
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bench", description="Run the five benchmarks and regenerate bench/RESULTS.md."
+        prog="python -m bench", description="Run the six benchmarks and regenerate bench/RESULTS.md."
     )
     parser.add_argument("--repeats", type=int, default=2, help="plan scaling: runs per size and kind")
     parser.add_argument(
@@ -39,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("3. Token check throughput", token_throughput.run),
             ("4. Start-up", startup.run),
             ("5. Fresh clone", fresh_clone.run),
+            ("6. Answers", answers.run),
         ]
         for index, (title, benchmark) in enumerate(benchmarks, start=1):
             print(f"{index}/{len(benchmarks)} {title.split(' ', 1)[1].lower()}", file=sys.stderr)
