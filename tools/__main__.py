@@ -7,6 +7,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import cast
 
 # command -> (module, help). Only the chosen command's module is imported: the plan needs the Pulumi
 # SDKs, the token check needs pyjwt and cryptography, and neither should pay for the other.
@@ -53,6 +54,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         # (signal module docs, "Note on SIGPIPE"): point stdout at devnull so the exit flush is quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        # Every expected failure is reported by the command itself; this is the backstop. The
+        # exception's text is left out: it could quote a token or a secret of the input.
+        print(f"{args.command}: error: {unexpected(error, args)}", file=sys.stderr)
+        return 2
+
+
+INPUT_OPTIONS = ("config", "base_plan", "policy", "token_file", "stack", "base")
+"""The options that name an input, most specific first: the first one given is blamed."""
+
+
+def unexpected(error: BaseException, args: argparse.Namespace) -> str:
+    """One line for an error no command expected, naming the input at fault."""
+    for option in INPUT_OPTIONS:
+        value = getattr(args, option, None)
+        if value:
+            shown = (
+                ", ".join(map(str, cast("list[object]", value))) if isinstance(value, list) else str(value)
+            )
+            flag = "--" + option.replace("_", "-")
+            return f"{flag} {shown} could not be processed ({type(error).__name__})"
+    return f"the input could not be processed ({type(error).__name__})"
 
 
 if __name__ == "__main__":

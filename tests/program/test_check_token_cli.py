@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixture_stacks import DEV, stack_args
 from tests.token_fixtures import (
     BACKEND_ID,
     NOW,
@@ -46,6 +47,9 @@ def policy_file(tmp_path: Path) -> Path:
     file = tmp_path / "product-partners.xml"
     file.write_text(jwt_policy_xml(2, subscription_key_alternative=True), encoding="utf-8")
     return file
+
+
+ONLINE = ["--online", "--allow-host", "127.0.0.1", "--timeout", "2"]
 
 
 def run_in_process(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -174,11 +178,31 @@ def test_metadata_from_a_loopback_server(capsys: pytest.CaptureFixture[str], tmp
                 f'<openid-config url="{config_url}" /><audiences><audience>{BACKEND_ID}</audience></audiences>'
             )
         )
-        code, out, _ = run_in_process(
-            capsys, "--policy", str(policy), "--token", sign(app_claims()), "--now", str(NOW)
-        )
+        argv = ["--policy", str(policy), "--token", sign(app_claims()), "--now", str(NOW)]
+        offline = run_in_process(capsys, *argv)
+        code, out, _ = run_in_process(capsys, *argv, "--online", "--allow-host", "127.0.0.1")
+        unnamed = run_in_process(capsys, *argv, "--online")
     assert code == 0
     assert f"{jwks_url} (fetched)" in out
+    assert server.hits == {"/openid-configuration": 1, "/keys": 1}
+    assert offline[0] == 2
+    assert "not fetched: the check is offline" in offline[2]
+    assert unnamed[0] == 2
+    assert "--allow-host" in unnamed[2]
+
+
+def test_a_hostile_jwks_uri_in_an_openid_config_file_is_never_fetched(
+    capsys: pytest.CaptureFixture[str], policy_file: Path, tmp_path: Path
+) -> None:
+    hostile = tmp_path / "openid.json"
+    hostile.write_text(json.dumps({**discovery(2), "jwks_uri": "https://169.254.169.254/metadata/keys"}))
+    argv = ["--policy", str(policy_file), "--token", sign(app_claims()), "--openid-config", str(hostile)]
+    code, out, err = run_in_process(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert "169.254.169.254/metadata/keys: not fetched: the check is offline" in err
+    code, out, err = run_in_process(capsys, *argv, "--online")
+    assert (code, out) == (2, "")
+    assert "link-local address 169.254.169.254" in err
 
 
 @pytest.mark.parametrize(
@@ -190,8 +214,14 @@ def test_metadata_from_a_loopback_server(capsys: pytest.CaptureFixture[str], tmp
         (["--policy", "{policy}", "--metadata", "https://h/keys={missing}"], "cannot read metadata file"),
         (["--policy", "{policy}", "--now", "yesterday"], "--now: expected UNIX seconds"),
         (["--policy", "{policy}", "--now", "-5"], "not a plausible time"),
-        (["--policy", "{unreachable_policy}"], "unreachable"),
-        (["--policy", "{http_policy}"], "plain HTTP is allowed only for loopback hosts"),
+        (["--policy", "{unreachable_policy}", *ONLINE], "unreachable"),
+        (["--policy", "{http_policy}", *ONLINE], "plain HTTP is allowed only for loopback hosts"),
+        (["--policy", "{policy}", "--timeout", "2"], "go with --online"),
+        (["--policy", "{policy}", "--allow-host", "127.0.0.1"], "go with --online"),
+        (["--policy", "{policy}", "--json", "{unwritable}"], "cannot write --json file"),
+        (["--policy", "{policy}", "--json", "{directory}"], "cannot write --json file"),
+        ([*stack_args(DEV), "--product", "internal", "--operation", "x"], "--operation needs --api"),
+        ([*stack_args(DEV), "--operation", "x"], "--operation needs --api"),
     ],
 )
 def test_unusable_input_exits_2_with_one_error_line(
@@ -218,8 +248,10 @@ def test_unusable_input_exits_2_with_one_error_line(
         "unreachable_policy": str(unreachable),
         "http_policy": str(plain_http),
     }
+    paths["unwritable"] = str(tmp_path / "missing-directory" / "out.json")
+    paths["directory"] = str(tmp_path)
     argv = [argument.format(**paths) for argument in arguments]
-    code, out, err = run_in_process(capsys, *argv, "--token", sign(app_claims()), "--timeout", "2")
+    code, out, err = run_in_process(capsys, *argv, "--token", sign(app_claims()), *metadata_args(tmp_path))
     assert code == 2
     assert out == ""
     assert err.startswith("check-token: error: ")
@@ -240,7 +272,10 @@ def test_a_defect_is_one_error_line_without_the_token(
         capsys, "--policy", str(policy_file), "--token", token, *metadata_args(tmp_path)
     )
     assert (code, out) == (2, "")
-    assert err == "check-token: error: internal error (RuntimeError); please report it with the policy\n"
+    assert (
+        err
+        == f"check-token: error: unexpected RuntimeError while checking the token against policy {policy_file}\n"
+    )
 
 
 # --- the real command, as a subprocess ----------------------------------------------------------

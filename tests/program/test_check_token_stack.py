@@ -80,7 +80,7 @@ def test_every_granted_token_passes_its_products_path(
         code, out, err = run(capsys, check_token, "--stack", name, "--product", product, *args)
         assert (code, err) == (0, ""), (client, product, out)
         if view.products[product]["mode"] == "apim-managed":
-            assert "APIM-managed application tokens" in out
+            assert out.startswith("ACCEPTED: API Management application-based access")
         else:
             assert out.startswith("ACCEPTED: validate-")
         for api, products in view.api_products.items():
@@ -250,3 +250,80 @@ def test_api_outside_the_product_is_a_bad_argument_and_an_unlisted_operation_a_n
     code, out, _ = run(capsys, check_token, "--stack", DEV, "--api", "status", "--operation", "nope", *args)
     assert code == 0
     assert "note: operation status/nope has no policy in the plan" in out
+
+
+def apim_managed_grant(name: str) -> tuple[str, str]:
+    view = stack_view(name)
+    return next((c, p) for c, p in grants(name) if view.products[p]["mode"] == "apim-managed")
+
+
+def test_an_apim_managed_product_rejects_a_garbage_token(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys, check_token, *stack_args(DEV), "--product", "internal", "--token", "garbage", "--json"
+    )
+    assert (code, err) == (1, "")
+    document = json.loads(out)
+    assert document["accepted"] is False
+    assert [reason["code"] for reason in document["reasons"]] == ["JwtInvalid"]
+
+
+def test_an_apim_managed_product_rejects_a_token_for_another_audience(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    view = stack_view(DEV)
+    _, product = apim_managed_grant(DEV)
+    args = minted_files(tmp_path, DEV, "billing-daemon", "partners")  # valid, for product partners
+    code, out, _ = run(capsys, check_token, *stack_args(DEV), "--product", product, *args, "--json")
+    document = json.loads(out)
+    assert code == 1
+    assert [reason["code"] for reason in document["reasons"]] == ["TokenAudienceNotAllowed"]
+    assert document["scopesToRequest"] == [view.products[product]["scope"]]
+    # The product's APIs run through the same check.
+    api = next(api for api, products in view.api_products.items() if products == [product])
+    assert run(capsys, check_token, *stack_args(DEV), "--api", api, *args)[0] == 1
+
+
+def test_an_apim_managed_product_checks_issuer_signature_and_lifetime(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.token_fixtures import OTHER_TENANT, RSA_KID, key_material, sign
+
+    client, product = apim_managed_grant(DEV)
+    args = minted_files(tmp_path, DEV, client, product)
+    claims = mint(stack_view(DEV), client, product, NOW, 3600).claims
+    expired = [*args[:-1], "2026-10-01T02:00:00Z"]
+    assert (
+        run(capsys, check_token, *stack_args(DEV), "--product", product, *expired)[1].count("TokenExpired")
+        == 1
+    )
+    other_key = tmp_path / "other.jwks.json"
+    other_key.write_text(json.dumps(key_material().jwks()), encoding="utf-8")
+    unknown_key = [*args[:4], "--jwks", str(other_key), *args[6:]]
+    code, out, _ = run(capsys, check_token, *stack_args(DEV), "--product", product, *unknown_key)
+    assert (code, "TokenSignatureKeyNotFound" in out) == (1, True)
+    foreign = sign(
+        {**claims, "iss": f"https://login.microsoftonline.com/{OTHER_TENANT}/v2.0", "tid": OTHER_TENANT},
+        kid=RSA_KID,
+    )
+    code, out, _ = run(
+        capsys, check_token, *stack_args(DEV), "--product", product, "--token", foreign, *unknown_key[2:]
+    )
+    assert (code, "TokenIssuerNotAllowed" in out) == (1, True)
+
+
+def test_mint_token_never_writes_through_a_link_already_in_the_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "minted"
+    out_dir.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (out_dir / "jwks.json").symlink_to(victim)
+    argv = [*stack_args(DEV), "--client", "billing-daemon", "--product", "partners", "--out", str(out_dir)]
+    code, out, err = run(capsys, mint_token, *argv)
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == f"mint-token: error: cannot write key set file {out_dir / 'jwks.json'}: it is a symbolic link (or a loop of them): not written through\n"
+    )
+    assert victim.read_text(encoding="utf-8") == "keep me"

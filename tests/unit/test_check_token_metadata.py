@@ -26,16 +26,12 @@ from tests.token_fixtures import (
     sign,
 )
 from tools.check_token.evaluation import evaluate
-from tools.check_token.metadata import (
-    MAX_DOCUMENT_BYTES,
-    MetadataError,
-    MetadataProvider,
-    fetch_url,
-    parse_override,
-    url_problem,
-)
+from tools.check_token.fetching import MAX_DOCUMENT_BYTES, MetadataError, fetch_url, url_problem
+from tools.check_token.metadata import MetadataProvider, parse_override
 from tools.check_token.policy_xml import parse_policy
 
+LOOPBACK = frozenset({"127.0.0.1"})
+"""The test server's host, named as a user names a host with --allow-host."""
 DISCOVERY_PATH = f"/{TENANT}/v2.0/.well-known/openid-configuration"
 KEYS_PATH = f"/{TENANT}/discovery/v2.0/keys"
 
@@ -50,7 +46,7 @@ def test_keys_and_issuer_come_from_a_loopback_server_fetched_once_per_run() -> N
                 f'<openid-config url="{config_url}" /><audiences><audience>{BACKEND_ID}</audience></audiences>'
             )
         )
-        provider = MetadataProvider()
+        provider = MetadataProvider(online=True, allowed_hosts=LOOPBACK)
         for claims in (app_claims(), app_claims(roles=[]), app_claims(exp=NOW + 60)):
             assert evaluate(sign(claims), policy, provider, NOW).accepted
         other_issuer = sign(app_claims(iss="https://issuer.example/"))
@@ -66,7 +62,11 @@ def test_rendered_policy_with_discovery_from_a_file_and_keys_from_the_server() -
     config_url = CLOUDS["global"].openid_config_url(TENANT, 2)
     with metadata_server() as server:
         jwks_url = server.json(KEYS_PATH, key_material().jwks())
-        provider = MetadataProvider({config_url: json.dumps({**discovery(2), "jwks_uri": jwks_url}).encode()})
+        provider = MetadataProvider(
+            {config_url: json.dumps({**discovery(2), "jwks_uri": jwks_url}).encode()},
+            online=True,
+            allowed_hosts=LOOPBACK,
+        )
         assert evaluate(sign(app_claims()), policy, provider, NOW).accepted
     assert provider.origins == {config_url: "file", jwks_url: "network"}
 
@@ -96,10 +96,18 @@ def test_unusable_keys_are_skipped() -> None:
     ("url", "allowed"),
     [
         ("https://login.microsoftonline.com/x/v2.0/.well-known/openid-configuration", True),
+        ("https://20.190.151.7/keys", True),
         ("http://127.0.0.1:8080/keys", True),
-        ("http://127.10.0.1/keys", True),
         ("http://localhost/keys", True),
         ("http://[::1]:9000/keys", True),
+        ("https://127.0.0.1/keys", True),
+        ("http://127.10.0.1/keys", False),
+        ("https://127.10.0.1/keys", False),
+        ("https://169.254.169.254/metadata/identity", False),
+        ("https://10.0.0.1/keys", False),
+        ("https://[fe80::1]/keys", False),
+        ("https://[::ffff:169.254.169.254]/keys", False),
+        ("https://localhost/keys", True),
         ("http://login.microsoftonline.com/keys", False),
         ("http://10.0.0.1/keys", False),
         ("http://127.0.0.1.example.com/keys", False),
@@ -109,8 +117,30 @@ def test_unusable_keys_are_skipped() -> None:
         ("https://host:notaport/", False),
     ],
 )
-def test_only_https_or_loopback_http_is_fetched(url: str, allowed: bool) -> None:
-    assert (url_problem(url) is None) is allowed
+def test_only_https_to_public_hosts_or_named_hosts_is_fetched(url: str, allowed: bool) -> None:
+    assert (url_problem(url, frozenset({"127.0.0.1", "localhost", "::1"})) is None) is allowed
+
+
+def test_without_allow_host_loopback_is_refused_even_over_https() -> None:
+    assert "loopback address 127.0.0.1" in str(url_problem("https://127.0.0.1/keys"))
+    assert "loopback" in str(url_problem("https://localhost/keys"))
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "169.254.169.254", "10.1.2.3", "::ffff:192.168.0.1"])
+def test_a_name_resolving_to_a_non_public_address_is_refused_when_connecting(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    resolved: list[str] = []
+
+    def resolve(host: str, port: int, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+        resolved.append(host)
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(MetadataError, match=f"address {re.escape(address.removeprefix('::ffff:'))}"):
+        fetch_url("https://keys.attacker.example/keys", 2.0)
+    assert resolved == ["keys.attacker.example"]
 
 
 def test_plain_http_to_another_host_is_refused_before_any_connection() -> None:
@@ -125,7 +155,7 @@ def test_a_policy_pointing_at_a_local_file_cannot_make_the_check_read_it() -> No
         hand_policy('<openid-config url="file:///etc/passwd" /><audiences><audience>a</audience></audiences>')
     )
     with pytest.raises(MetadataError, match="scheme 'file'"):
-        evaluate(sign(app_claims()), policy, MetadataProvider(), NOW)
+        evaluate(sign(app_claims()), policy, MetadataProvider(online=True), NOW)
 
 
 def test_redirects_are_followed_only_where_a_direct_fetch_could_go() -> None:
@@ -133,11 +163,11 @@ def test_redirects_are_followed_only_where_a_direct_fetch_could_go() -> None:
         target = server.json(KEYS_PATH, key_material().jwks())
         server.raw("/moved", 302, headers={"Location": target})
         server.raw("/downgrade", 302, headers={"Location": "http://login.microsoftonline.com/keys"})
-        assert json.loads(fetch_url(server.base_url + "/moved", 2.0))["keys"]
+        assert json.loads(fetch_url(server.base_url + "/moved", 2.0, LOOPBACK))["keys"]
         with pytest.raises(
             MetadataError, match=re.escape("redirected to http://login.microsoftonline.com/keys")
         ):
-            fetch_url(server.base_url + "/downgrade", 2.0)
+            fetch_url(server.base_url + "/downgrade", 2.0, LOOPBACK)
 
 
 def test_http_errors_bad_documents_and_oversized_answers_are_clear_errors() -> None:
@@ -148,7 +178,7 @@ def test_http_errors_bad_documents_and_oversized_answers_are_clear_errors() -> N
         server.raw("/huge", 200, b" " * (MAX_DOCUMENT_BYTES + 1))
         server.json("/no-jwks-uri", {"issuer": "https://issuer.example/"})
         server.json("/no-keys", {"issuer": "x"})
-        provider = MetadataProvider(timeout=2.0)
+        provider = MetadataProvider(timeout=2.0, online=True, allowed_hosts=LOOPBACK)
         base = server.base_url
         with pytest.raises(MetadataError, match="HTTP 404"):
             provider.document(base + "/missing-doc")
@@ -169,7 +199,7 @@ def test_unreachable_host_is_a_clear_error() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(MetadataError, match=r"unreachable .*--metadata URL=FILE"):
-        fetch_url(f"http://127.0.0.1:{port}/keys", 2.0)
+        fetch_url(f"http://127.0.0.1:{port}/keys", 2.0, LOOPBACK)
 
 
 def test_slow_server_times_out() -> None:
@@ -177,7 +207,7 @@ def test_slow_server_times_out() -> None:
         server.json(KEYS_PATH, key_material().jwks())
         server.delay = 5.0
         with pytest.raises(MetadataError, match=r"no answer within 0\.3 s"):
-            fetch_url(server.base_url + KEYS_PATH, 0.3)
+            fetch_url(server.base_url + KEYS_PATH, 0.3, LOOPBACK)
 
 
 def test_overrides_answer_without_the_network() -> None:

@@ -15,7 +15,8 @@ MAX_TIME = 253402300799.0
 
 def when(seconds: float) -> str:
     if not 0 <= seconds <= MAX_TIME:
-        return f"UNIX time {seconds:.0f}"
+        # An integer as written (2**63 - 1 is not rounded to the nearest float).
+        return f"UNIX time {seconds}" if isinstance(seconds, int) else f"UNIX time {seconds:.0f}"
     moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -34,14 +35,17 @@ def duration(seconds: float) -> str:
 
 
 def number(value: object) -> float | None:
-    """A NumericDate claim as seconds; None for anything else, including 1e999 and 400-digit integers."""
+    """A NumericDate claim as seconds (an integer kept exact); None for anything else, including 1e999
+    and 400-digit integers."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
         number = float(value)
     except OverflowError:
         return None
-    return number if math.isfinite(number) else None
+    if not math.isfinite(number):
+        return None
+    return value
 
 
 def strings(value: object) -> tuple[str, ...]:

@@ -13,20 +13,18 @@ import sys
 import time
 from pathlib import Path
 
+from tools.check_token.application_access import application_access
 from tools.check_token.evaluation import evaluate
+from tools.check_token.fetching import DEFAULT_TIMEOUT_SECONDS, MetadataError
 from tools.check_token.jws import MAX_TOKEN_CHARS, MalformedTokenError, read_token
-from tools.check_token.metadata import (
-    DEFAULT_TIMEOUT_SECONDS,
-    MetadataError,
-    MetadataProvider,
-    parse_override,
-)
+from tools.check_token.metadata import MetadataProvider, parse_override
 from tools.check_token.onward import OnwardStep, read_onward
 from tools.check_token.policy import MAX_POLICY_BYTES, Policy
 from tools.check_token.policy_xml import parse_policy
 from tools.check_token.report import Check, Outcome, print_outcome, to_json
 from tools.check_token.stack import StackError
 from tools.check_token.verdict import EvaluationError
+from tools.output_files import OutputError, write_file
 from tools.policy_xml.document import PolicyError
 
 EXIT_ACCEPTED, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
@@ -101,7 +99,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="URL=FILE",
         help="answer a fetch of URL (openid-config document or JWKS) from FILE, for air-gapped use and tests; "
-        "repeatable. Without it, metadata is fetched over HTTPS (plain HTTP only for loopback hosts)",
+        "repeatable. Metadata no file answers is fetched only with --online",
+    )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="fetch the metadata no file answers, over HTTPS from public hosts only (never loopback, "
+        "link-local or private addresses unless named with --allow-host)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="with --online: HOST may be fetched from although it is loopback, link-local or private "
+        "(plain HTTP too when it is loopback); repeatable",
     )
     parser.add_argument(
         "--openid-config",
@@ -132,9 +144,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
         type=float,
-        default=DEFAULT_TIMEOUT_SECONDS,
         metavar="SECONDS",
-        help=f"metadata fetch timeout (default {DEFAULT_TIMEOUT_SECONDS:g})",
+        help=f"with --online: metadata fetch timeout (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
     parser.set_defaults(run=run)
 
@@ -149,12 +160,18 @@ def run(args: argparse.Namespace) -> int:
             timeout=_timeout(args.timeout),
             any_openid_config=_read_optional(args.openid_config, "--openid-config file"),
             any_jwks=_read_optional(args.jwks, "--jwks file"),
+            online=args.online,
+            allowed_hosts=frozenset(host.lower().strip("[]") for host in args.allow_host),
         )
         now = parse_now(args.now)
         if args.stack is not None and args.product is None and args.api is None:
             return _identify(args, token)
         outcome = _evaluate(args, token, provider, now)
-    except (InputError, PolicyError, EvaluationError) as error:
+        if args.json is not None:
+            _write_json(args.json, to_json(outcome))
+        else:
+            print_outcome(outcome, provider, sys.stdout)
+    except (InputError, PolicyError, EvaluationError, OutputError) as error:
         return _unusable(str(error))
     except MetadataError as error:
         return _unusable(f"metadata {error}")
@@ -166,17 +183,27 @@ def run(args: argparse.Namespace) -> int:
     except Exception as error:
         # A defect of ours. The contract is one error line and never a traceback; the exception's
         # text is left out because it could quote the token.
-        return _unusable(f"internal error ({type(error).__name__}); please report it with the policy")
-    if args.json is not None:
-        _write_json(args.json, to_json(outcome))
-    else:
-        print_outcome(outcome, provider, sys.stdout)
+        return _unusable(
+            f"unexpected {type(error).__name__} while checking the token against {_inputs(args)}"
+        )
     return EXIT_ACCEPTED if outcome.accepted else EXIT_REJECTED
 
 
 def _check_combination(args: argparse.Namespace) -> None:
+    """Arguments that cannot apply are refused, never silently ignored."""
     if args.stack is None and (args.product or args.api or args.operation or args.config):
         raise InputError("--config, --product, --api and --operation go with --stack")
+    if args.operation is not None and args.api is None:
+        raise InputError("--operation needs --api (the API the operation belongs to)")
+    if not args.online and (args.allow_host or args.timeout is not None):
+        raise InputError("--allow-host and --timeout apply to fetching metadata: they go with --online")
+
+
+def _inputs(args: argparse.Namespace) -> str:
+    """The inputs of this run, for an error that is none of the expected ones."""
+    if args.stack is not None:
+        return f"stack {args.stack} ({args.config or f'stacks/Pulumi.{args.stack}.yaml'})"
+    return "policy " + ", ".join(str(path) for path in args.policy)
 
 
 def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, now: float) -> Outcome:
@@ -184,28 +211,28 @@ def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, 
         documents = [(str(path), _read_bytes(path, MAX_POLICY_BYTES, "policy file")) for path in args.policy]
         view = None
         notes: list[str] = []
+        gateway_check = product = None
     else:
         from tools.check_token import stack
 
         view = stack.load_stack(args.stack, args.config)
-        path = stack.request_path(view, args.product, args.api, args.operation)
+        product = stack.resolve_product(view, args.product, args.api)
+        path = stack.request_path(view, product, args.api, args.operation)
         documents = [(scope.label, scope.document.encode("utf-8")) for scope in path]
-        notes = [
-            note
-            for note in (
-                stack.operation_note(view, args.api, args.operation),
-                stack.apim_managed_note(view, args.product, args.api),
-            )
-            if note
-        ]
+        notes = [note for note in (stack.operation_note(view, args.api, args.operation),) if note]
+        gateway_check = application_access(view, product)
     # A policy whose only step is the gateway's own token for the backend validates nothing: skipped.
     readings = [(label, document, read_onward(document, label)) for label, document in documents]
     onward: list[OnwardStep] = [step for _, _, reading in readings for step in reading.steps]
-    scopes = [
+    scopes: list[tuple[str, Policy]] = [
         (label, _parse(document, label))
         for label, document, reading in readings
         if reading.has_validator or not reading.steps or (view is None and len(readings) == 1)
     ]
+    if view is not None and gateway_check is not None:
+        # Application-based access is the product's authentication, checked before any policy runs
+        # (as a subscription key is): first on the path.
+        scopes.insert(0, (f"product {product} (application-based access)", gateway_check))
     if view is not None and not scopes and not notes:
         notes.append("no policy on this request's path checks a token: the gateway lets any token through")
     outcome = Outcome([], len(scopes), notes, onward)
@@ -251,10 +278,7 @@ def _write_json(target: str, document: dict[str, object]) -> None:
     if target == "-":
         print(text)
         return
-    try:
-        Path(target).write_text(text + "\n", encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot write --json file {target}: {error.strerror or error}") from None
+    write_file(Path(target), text + "\n", "--json file")
 
 
 def _unusable(message: str) -> int:
@@ -332,7 +356,9 @@ def parse_now(value: str | None) -> float:
     return now
 
 
-def _timeout(value: float) -> float:
+def _timeout(value: float | None) -> float:
+    if value is None:
+        return DEFAULT_TIMEOUT_SECONDS
     if not 0 < value <= 120:
         raise InputError("--timeout: expected 0 < SECONDS <= 120")
     return value

@@ -1,11 +1,8 @@
 """OpenID Connect discovery documents and JWKS for the token check: fetched, or served from files.
 
-The keys decide whether the check says "accepted", so where they come from is guarded: HTTPS only
-(plain HTTP for loopback hosts, where tests and local mocks live), a short timeout, a size cap, no
-redirect to a URL the same rule would refuse, and no scheme but those two (a policy naming a
-`file:` URL must not make the tool read local files). `--metadata URL=FILE` answers a URL from a
-local file instead, for air-gapped use and tests. Everything is cached per provider, so one run
-parses each key set once.
+Nothing is fetched unless the user says `--online`, and then only as `fetching.fetch_url` allows.
+`--metadata URL=FILE` answers a URL from a local file instead, for air-gapped use and tests.
+Everything is cached per provider, so one run parses each key set once.
 """
 
 from __future__ import annotations
@@ -13,35 +10,19 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import ipaddress
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http.client import HTTPMessage
 from pathlib import Path
-from typing import IO, Protocol, cast
+from typing import Protocol, cast
 
 from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
-DEFAULT_TIMEOUT_SECONDS = 5.0
-MAX_DOCUMENT_BYTES = 1024 * 1024
-"""Entra's documents are a few KB; anything this big is not a metadata document."""
+from tools.check_token.fetching import DEFAULT_TIMEOUT_SECONDS, MetadataError, fetch_url
 
 Fetch = Callable[[str, float], bytes]
 """Fetches a URL's body within a timeout; raises MetadataError."""
-
-
-class MetadataError(Exception):
-    """A metadata document could not be had or read; `url` is the one that failed."""
-
-    def __init__(self, url: str, problem: str) -> None:
-        super().__init__(f"{url}: {problem}")
-        self.url = url
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -123,79 +104,6 @@ def symmetric_jwk(secret: bytes) -> dict[str, object]:
     return {"kty": "oct", "k": base64.urlsafe_b64encode(secret).rstrip(b"=").decode("ascii")}
 
 
-def is_loopback_host(host: str) -> bool:
-    """True for `localhost` and loopback addresses, the only hosts plain HTTP may reach."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def url_problem(url: str) -> str | None:
-    """Why the tool will not fetch `url` itself, or None when it may."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return "is not a valid URL"
-    if parts.scheme not in ("https", "http"):
-        return f"scheme {parts.scheme or '(none)'!r} is not fetched: only https (http for loopback hosts)"
-    if not host:
-        return "is not an absolute http(s) URL"
-    if parts.scheme == "http" and not is_loopback_host(host):
-        return "plain HTTP is allowed only for loopback hosts: use https, or --metadata URL=FILE"
-    return None
-
-
-class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only to a URL the tool would fetch directly."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        problem = url_problem(newurl)
-        if problem is not None:
-            raise MetadataError(req.full_url, f"redirected to {newurl}, which {problem}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def fetch_url(url: str, timeout: float) -> bytes:
-    """The body of `url` (https, or http on loopback), at most MAX_DOCUMENT_BYTES."""
-    problem = url_problem(url)
-    if problem is not None:
-        raise MetadataError(url, problem)
-    # The default HTTPS handler verifies certificates and host names.
-    opener = urllib.request.build_opener(_GuardedRedirects())
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - checked above
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            body = cast("bytes", response.read(MAX_DOCUMENT_BYTES + 1))
-    except MetadataError:
-        raise
-    except urllib.error.HTTPError as error:
-        raise MetadataError(url, f"the server answered HTTP {error.code}") from None
-    except urllib.error.URLError as error:
-        raise MetadataError(url, f"unreachable ({error.reason}); --metadata URL=FILE works offline") from None
-    except TimeoutError:
-        raise MetadataError(
-            url, f"no answer within {timeout:g} s; --metadata URL=FILE works offline"
-        ) from None
-    except (OSError, ValueError) as error:
-        raise MetadataError(url, f"could not be fetched ({error})") from None
-    if len(body) > MAX_DOCUMENT_BYTES:
-        raise MetadataError(url, f"is larger than {MAX_DOCUMENT_BYTES} bytes")
-    return body
-
-
 def parse_override(spec: str) -> tuple[str, Path]:
     """`URL=FILE` as (URL, FILE). URLs may hold `=` (query strings), so the split is the rightmost
     `=` whose right side is an existing file, else the rightmost `=`."""
@@ -214,22 +122,26 @@ def parse_override(spec: str) -> tuple[str, Path]:
 class MetadataProvider:
     """Discovery documents and key sets for one run: from `overrides` (URL -> file content) when
     given, else from `any_openid_config` / `any_jwks` (one document answering every discovery or key
-    set URL: the `--openid-config FILE` and `--jwks FILE` shortcuts), fetched otherwise; each URL is
-    fetched and parsed at most once."""
+    set URL: the `--openid-config FILE` and `--jwks FILE` shortcuts), else fetched when `online` (or
+    a `fetch` is handed in, as tests do) and refused otherwise; each URL is fetched and parsed at
+    most once."""
 
     def __init__(
         self,
         overrides: Mapping[str, bytes] | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        fetch: Fetch = fetch_url,
+        fetch: Fetch | None = None,
         any_openid_config: bytes | None = None,
         any_jwks: bytes | None = None,
+        online: bool = False,
+        allowed_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self._overrides = dict(overrides or {})
         self._any = {"openid-config": any_openid_config, "jwks": any_jwks}
         self._timeout = timeout
-        self._fetch = fetch
+        self._fetch: Fetch = fetch or (lambda url, seconds: fetch_url(url, seconds, allowed_hosts))
+        self._online = online or fetch is not None
         self._documents: dict[str, dict[str, object]] = {}
         self._configurations: dict[str, OpenIdConfiguration] = {}
         self._key_sets: dict[str, tuple[SigningKey, ...]] = {}
@@ -246,8 +158,14 @@ class MetadataProvider:
             body, origin = self._overrides[url], "file"
         elif shortcut is not None:
             body, origin = shortcut, "file"
-        else:
+        elif self._online:
             body, origin = self._fetch(url, self._timeout), "network"
+        else:
+            raise MetadataError(
+                url,
+                "not fetched: the check is offline; answer it from a file (--metadata URL=FILE, "
+                "--openid-config FILE, --jwks FILE) or fetch it with --online",
+            )
         try:
             parsed: object = json.loads(body)
         except (ValueError, RecursionError):

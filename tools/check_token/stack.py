@@ -52,6 +52,8 @@ class StackView:
     api_products: dict[str, list[str]] = field(default_factory=lambda: dict[str, list[str]]())
     apis: set[str] = field(default_factory=lambda: set[str]())
     operations: set[tuple[str, str]] = field(default_factory=lambda: set[tuple[str, str]]())
+    key_alternative: set[str] = field(default_factory=lambda: set[str]())
+    """Products that also take a subscription key instead of a token (`authenticationType`)."""
 
     @property
     def products(self) -> dict[str, dict[str, Any]]:
@@ -99,19 +101,32 @@ def view_of_plan(name: str, plan: Plan) -> StackView:
             view.operations.add((str(inputs["apiId"]), str(inputs["operationId"])))
         elif kind == "Api" and "apiId" in inputs:
             view.apis.add(str(inputs["apiId"]))
+        elif kind == "Deployment":
+            view.key_alternative.update(_products_taking_keys(inputs))
         elif kind in ("ProductApiLink", "ProductApi"):
             api = str(inputs["apiId"]).rsplit("/", 1)[-1]  # an ARM ID (link) or a name
             view.api_products.setdefault(api, []).append(str(inputs["productId"]))
     return view
 
 
-def request_path(view: StackView, product: str | None, api: str | None, operation: str | None) -> list[Scope]:
-    """The policies a request runs through, in the gateway's order: each of the project's policies puts
-    its validator before `<base />`, so the operation's runs first, then the API's, then the product's."""
+def _products_taking_keys(inputs: Mapping[str, Any]) -> list[str]:
+    """The products an ARM deployment's template gives `authenticationType` `subscription-key` beside
+    `application-token` (an `apim-managed` product's preview properties)."""
+    properties = cast("dict[str, Any]", inputs.get("properties") or {})
+    template = cast("dict[str, Any]", properties.get("template") or {})
+    found: list[str] = []
+    for resource in cast("list[dict[str, Any]]", template.get("resources") or []):
+        settings = cast("dict[str, Any]", resource.get("properties") or {})
+        kinds = cast("list[str]", settings.get("authenticationType") or [])
+        if "subscription-key" in kinds:
+            found.append(str(resource.get("name", "")).rsplit("/", 1)[-1])
+    return found
+
+
+def resolve_product(view: StackView, product: str | None, api: str | None) -> str | None:
+    """The product a request runs through: the one named, else the only one `api` is in."""
     if api is not None and api not in view.apis:
         raise StackError(f"--api: stack {view.name} has no API {api!r} (it has {listing(sorted(view.apis))})")
-    if operation is not None and api is None:
-        raise StackError("--operation needs --api")
     if product is None and api is not None:
         linked = view.api_products.get(api, [])
         if len(linked) > 1:
@@ -125,6 +140,15 @@ def request_path(view: StackView, product: str | None, api: str | None, operatio
         raise StackError(
             f"API {api} is not in product {product} (it is in {listing(view.api_products.get(api, []))})"
         )
+    return product
+
+
+def request_path(view: StackView, product: str | None, api: str | None, operation: str | None) -> list[Scope]:
+    """The policies a request runs through, in the gateway's order: each of the project's policies puts
+    its validator before `<base />`, so the operation's runs first, then the API's, then the product's.
+    `product` is `resolve_product`'s answer."""
+    if operation is not None and api is None:
+        raise StackError("--operation needs --api")
     scopes: list[Scope] = []
     if api is not None and operation is not None:
         # APIM names an imported operation by its normalised operationId (`postEcho` -> `postecho`,
@@ -149,20 +173,6 @@ def operation_note(view: StackView, api: str | None, operation: str | None) -> s
         f"operation {api}/{operation} has no policy in the plan (operations imported from OpenAPI are not "
         "listed, so it may exist): only the API's and the product's policies were checked"
     )
-
-
-def apim_managed_note(view: StackView, product: str | None, api: str | None) -> str | None:
-    """An `apim-managed` product has no policy: API Management checks its tokens itself."""
-    names = [product] if product else view.api_products.get(api or "", [])
-    for name in names:
-        info = view.products.get(name or "", {})
-        if info.get("mode") == "apim-managed":
-            return (
-                f"product {name} uses APIM-managed application tokens (preview): the gateway checks them without "
-                f"a policy this tool can read; such a token must carry aud {info.get('audience')} "
-                f"(request scope {info.get('scope')})."
-            )
-    return None
 
 
 def _same(left: str, right: str) -> bool:

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tools.output_files import OutputError, make_directory, write_file
 from tools.stacks import STACKS_DIR
 
 STDOUT = Path("-")
@@ -85,11 +86,11 @@ def run(args: argparse.Namespace) -> int:
     from tools.diff.render import render_markdown, render_text
     from tools.diff.report import build, to_data
     from tools.plan.engine import DuplicateUrnError
+    from tools.plan.program import check_stack_file
 
     stack_file: Path = args.config or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
     try:
-        if not stack_file.is_file():
-            raise ConfigError(str(stack_file), "no such stack file")
+        check_stack_file(stack_file)
         # A saved plan is read first: a bad one is reported before any planning.
         saved = read_plan_file(args.base_plan) if args.base_plan is not None else None
         head = current_plan(args.stack, stack_file)
@@ -104,10 +105,10 @@ def run(args: argparse.Namespace) -> int:
     data = json.dumps(to_data(report), indent=2, sort_keys=True) + "\n"
     if args.json is not None and args.json != STDOUT:
         try:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(data, encoding="utf-8")
-        except OSError as error:
-            print(f"diff: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+            make_directory(args.json.parent, "directory of the --json file")
+            write_file(args.json, data, "--json file")
+        except OutputError as error:
+            print(f"diff: error: {error}", file=sys.stderr)
             return 2
     if args.json == STDOUT:
         sys.stdout.write(data)

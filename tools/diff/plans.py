@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from tools.diff.plan_schema import MAX_PLAN_BYTES, PlanShapeError, parse_plan
 from tools.plan.cache import ENVIRONMENT_VARIABLE, cache_dir, planned
 from tools.plan.plan_json import plan_json
 from tools.plan.program import PROJECT_DIR
@@ -127,15 +128,23 @@ def from_json(document: Mapping[str, Any], description: str) -> PlanDocument:
 
 
 def read_plan_file(path: Path) -> PlanDocument:
+    """A saved plan JSON, checked against the shape `plan --json` writes before it is used."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise BaseError(f"{path}: not a readable plan JSON ({error})") from None
-    if not isinstance(document, dict) or not isinstance(
-        cast("dict[str, Any]", document).get("resources"), list
-    ):
-        raise BaseError(f"{path}: not a plan JSON (no resources list)")
-    return from_json(cast("dict[str, Any]", document), f"plan file {path}")
+        with path.open("rb") as file:
+            data = file.read(MAX_PLAN_BYTES + 1)
+    except OSError as error:
+        raise BaseError(
+            f"{path}: not a readable plan JSON ({error.strerror or type(error).__name__})"
+        ) from None
+    if len(data) > MAX_PLAN_BYTES:
+        raise BaseError(f"{path}: larger than {MAX_PLAN_BYTES} bytes, not a plan JSON")
+    try:
+        document = parse_plan(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BaseError(f"{path}: not a readable plan JSON (not UTF-8)") from None
+    except PlanShapeError as error:
+        raise BaseError(f"{path}: {error}") from None
+    return from_json(document, f"plan file {path}")
 
 
 def current_plan(stack: str, stack_file: Path) -> PlanDocument:

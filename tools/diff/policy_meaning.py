@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from tools.diff.browser_words import cors_words, limit_words
 from tools.policy_xml.cors import Limit, ReadCors, cors_of, limits_of
-from tools.policy_xml.document import elements, find_validators, read_document
+from tools.policy_xml.document import PolicyError, elements, find_validators, parse_xml, read_document
 from tools.policy_xml.validators import ValidatorElement, read_validator
 
 POLICY_TYPES = frozenset(
@@ -74,9 +74,12 @@ class PolicyMeaning:
 
 
 def canonical(xml: str) -> str:
+    """C14N 2.0 of a document `parse_xml` reads within its bounds; otherwise (not XML, or nested too
+    deep, where ElementTree's C14N grows quadratically) the text with its whitespace runs collapsed."""
     try:
+        parse_xml(xml.encode("utf-8", errors="replace"))
         return ET.canonicalize(xml, strip_text=True, with_comments=False)
-    except ET.ParseError:
+    except (ET.ParseError, PolicyError):
         return " ".join(xml.split())
 
 

@@ -13,11 +13,12 @@ from tools.check_token.cli import InputError, parse_now
 from tools.check_token.stack import StackError, load_stack
 from tools.command_line import tool_command
 from tools.mint_token.minting import TEST_ONLY, mint
+from tools.output_files import OutputError, make_directory, write_file
 
 DESCRIPTION = "Mint a TEST-ONLY token for a stack's client and product, signed with a throwaway key."
 EPILOG = """\
 Writes DIR/token.jwt, DIR/jwks.json (the throwaway public key) and DIR/openid-configuration.json (the
-tenant's issuer), each labelled test-only, and prints the check-token command that verifies the token.
+tenant's issuer), each labelled test-only (never through a symbolic link already in DIR), and prints the check-token command that verifies the token.
 The claims are those Entra would issue: the product's audience, the client's ID as azp, and the
 roles or delegated scopes the product's policy requires. No real gateway accepts the token: its key
 is not the tenant's.
@@ -81,20 +82,19 @@ def run(args: argparse.Namespace) -> int:
         view = load_stack(args.stack, args.config)
         minted = mint(view, args.client, args.product, now, args.lifetime)
         out: Path = args.out or Path("out") / "mint-token" / f"{args.stack}-{args.client}-{args.product}"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "token.jwt").write_text(minted.token + "\n", encoding="utf-8")
-        (out / "jwks.json").write_text(json.dumps(minted.jwks, indent=2) + "\n", encoding="utf-8")
-        (out / "openid-configuration.json").write_text(
-            json.dumps(minted.openid_configuration, indent=2) + "\n", encoding="utf-8"
+        make_directory(out, "--out directory")
+        write_file(out / "token.jwt", minted.token + "\n", "token file")
+        write_file(out / "jwks.json", json.dumps(minted.jwks, indent=2) + "\n", "key set file")
+        write_file(
+            out / "openid-configuration.json",
+            json.dumps(minted.openid_configuration, indent=2) + "\n",
+            "discovery document file",
         )
     except StackError as error:
         print(error if error.config else f"mint-token: error: {error}", file=sys.stderr)
         return 2
-    except InputError as error:
+    except (InputError, OutputError) as error:
         print(f"mint-token: error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"mint-token: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
     print(TEST_ONLY)
     print(

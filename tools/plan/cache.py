@@ -30,7 +30,7 @@ from typing import Any, cast
 
 from tools.plan import sdk
 from tools.plan.model import SECRET, Plan, RecordedAlias, RecordedResource
-from tools.plan.program import PROJECT_DIR, compute_plan, read_stack_config
+from tools.plan.program import PROJECT_DIR, check_stack_name, compute_plan, read_stack_config
 
 ENVIRONMENT_VARIABLE = "APIM_OAUTH_PLAN_CACHE"
 DEFAULT_DIR = PROJECT_DIR / ".cache" / "apim-oauth" / "plans"
@@ -52,6 +52,7 @@ def planned(stack: str, stack_file: Path) -> Plan:
     ConfigError (exit 2) as `compute_plan` raises it; failures are never cached.
     """
     config = read_stack_config(stack_file)
+    check_stack_name(stack)  # before the cache: the name is part of every URN a cached plan holds
     key = plan_key(stack, config)
     found = load(key)
     if found is not None:

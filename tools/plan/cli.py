@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tools.output_files import OutputError, make_directory, write_file
 from tools.stacks import STACKS_DIR
 
 STDOUT = Path("-")
@@ -91,18 +92,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.json and args.json != STDOUT:
-            _write(args.json, plan_json(plan))
+            _write(args.json, plan_json(plan), "--json file")
         if args.policies_dir:
             write_policies(plan, args.policies_dir)
         if args.mermaid:
-            _write(args.mermaid, mermaid(plan))
-    except OSError as error:
-        print(f"plan: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+            _write(args.mermaid, mermaid(plan), "--mermaid file")
+    except OutputError as error:
+        print(f"plan: error: {error}", file=sys.stderr)
         return 2
     sys.stdout.write(plan_json(plan) if args.json == STDOUT else render_tree(plan) + "\n")
     return 0
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def _write(path: Path, text: str, what: str) -> None:
+    make_directory(path.parent, f"directory of the {what}")
+    write_file(path, text, what)

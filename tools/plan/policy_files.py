@@ -6,15 +6,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tools.output_files import make_directory, write_file
 from tools.plan.model import Plan
 
 
 def write_policies(plan: Plan, directory: Path) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
+    """Raises OutputError (never follows a link already in `directory`)."""
+    make_directory(directory, "--policies-dir")
     written: list[Path] = []
     policies: Mapping[str, Any] = plan.outputs.get("policies") or {}
     for name, xml in sorted(policies.items()):
         path = directory / f"{name}.xml"
-        path.write_text(str(xml), encoding="utf-8")
+        write_file(path, str(xml), "policy file")
         written.append(path)
     return written

@@ -27,12 +27,22 @@ class Node:
     text: str = ""
 
 
+MAX_DEPTH = 64
+"""Elements nested deeper than this are refused: the gateway's policies nest a handful deep
+(`policies/inbound/choose/when/validate-jwt/required-claims/claim/value`), and every reader of the
+tree (and C14N in the diff) walks it recursively."""
+
+
 def parse_xml(data: bytes) -> Node:
     parser = expat.ParserCreate()
     roots: list[Node] = []
     stack: list[Node] = []
 
     def start(tag: str, attributes: dict[str, str]) -> None:
+        if len(stack) >= MAX_DEPTH:
+            raise PolicyError(
+                f"elements nested deeper than {MAX_DEPTH} levels (line {parser.CurrentLineNumber})"
+            )
         node = Node(tag.rsplit(":", 1)[-1], dict(attributes), parser.CurrentLineNumber)
         (stack[-1].children if stack else roots).append(node)
         stack.append(node)
@@ -95,7 +105,7 @@ class Document:
 def read_document(data: bytes | str, *, lenient: bool = False) -> Document | None:
     """The document as nodes. Not XML as a whole: strict, its first validator on its own (or
     `PolicyError`); lenient, None."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    raw = data.encode("utf-8", errors="replace") if isinstance(data, str) else data
     try:
         return Document(parse_xml(raw), ())
     except PolicyError as whole_document_error:
