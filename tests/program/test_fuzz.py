@@ -102,7 +102,7 @@ def test_diff_with_a_hostile_base_plan(
     def current_plan(*_args: object) -> PlanDocument:
         return PlanDocument(head.resources, head.outputs, "head")
 
-    monkeypatch.setattr("tools.diff.cli.current_plan", current_plan)
+    monkeypatch.setattr("tools.diff.plans.current_plan", current_plan)
     base = tmp_path / "base.json"
     base.write_text(json.dumps(mutated(plan, data)), encoding="utf-8")
     outcome(capsys, ["diff", *stack_args(DEV), "--base-plan", str(base)], {0, 1, 2})
