@@ -83,10 +83,20 @@ def url_problem(url: str, allowed_hosts: frozenset[str] = frozenset()) -> str | 
         return "is not an absolute https URL"
     allowed = host.lower() in allowed_hosts
     if parts.scheme == "http" and not (allowed and is_loopback_host(host)):
-        return "plain HTTP is allowed only for loopback hosts named with --allow-host: use https, or --metadata URL=FILE"
+        return "plain HTTP is allowed only for loopback hosts the user names (check-token: --allow-host): use https, or --metadata URL=FILE"
     if not allowed and (host.lower() == "localhost" or _is_ip(host)):
         return address_problem(host if host.lower() != "localhost" else "127.0.0.1")
     return None
+
+
+def named_url_problem(url: str) -> str | None:
+    """`url_problem` for a URL the user named (`verify --gateway`): its host is allowed as named,
+    so https to any host and plain HTTP to a loopback one."""
+    try:
+        host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return "is not a valid URL"
+    return url_problem(url, frozenset({host}))
 
 
 def _is_ip(host: str) -> bool:

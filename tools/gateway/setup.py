@@ -62,7 +62,8 @@ def make_gateway(
         provider = LocalProvider(planned or routes.view)
         metadata = MetadataProvider(provider.metadata_documents)
         return LocalGateway(routes, metadata, backend, provider)
-    return LocalGateway(routes, MetadataProvider(), backend, None)
+    # Entra's real documents: fetched (over HTTPS, from public hosts only), as the user asked for them.
+    return LocalGateway(routes, MetadataProvider(online=True), backend, None)
 
 
 def build_server(

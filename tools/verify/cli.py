@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tools.output_files import OutputError, write_file
+
 DESCRIPTION = "The access matrix of a stack: which caller may call which operation, and why not."
 EPILOG = textwrap.dedent(
     """\
@@ -84,14 +86,14 @@ def run(args: argparse.Namespace) -> int:
         print(error if error.config else f"verify: error: {error}", file=sys.stderr)
     except (InputError, PolicyError, HttpError) as error:
         print(f"verify: error: {error}", file=sys.stderr)
-    except OSError as error:
-        print(f"verify: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+    except OutputError as error:
+        print(f"verify: error: {error}", file=sys.stderr)
     return 2
 
 
 def _run(args: argparse.Namespace) -> int:
     from tools.check_token.cli import InputError, parse_now
-    from tools.check_token.metadata import url_problem
+    from tools.check_token.fetching import named_url_problem as url_problem
     from tools.verify.callers import Tokens
     from tools.verify.live import run_live
     from tools.verify.live_tokens import LiveTokens
@@ -144,4 +146,4 @@ def _write(target: str, text: str) -> None:
     if target == "-":
         sys.stdout.write(text)
     else:
-        Path(target).write_text(text, encoding="utf-8")
+        write_file(Path(target), text, "--json file")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from tools.check_token.metadata import url_problem
+from tools.check_token.fetching import named_url_problem as url_problem
 
 TIMEOUT_SECONDS = 15.0
 MAX_BODY_BYTES = 4 * 1024 * 1024
