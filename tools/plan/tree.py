@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from tools.plan.model import Plan, RecordedResource, sanitized
+from tools.policy_xml.cors import cors_of, limits_of
+from tools.policy_xml.document import PolicyError, parse_xml
 
 MAX_SHOWN = 72
 """Longest structured or multi-word input shown in the tree; the JSON has them whole."""
@@ -27,6 +29,28 @@ def _shown_inputs(resource: RecordedResource) -> list[str]:
     """`key=value` for the inputs a reviewer looks at: every set input, long texts shortened."""
     clean = sanitized(resource.inputs)
     return [f"{k}={_short(v)}" for k, v in sorted(clean.items()) if v not in (None, "", [], {})]
+
+
+def _policy_lines(resource: RecordedResource) -> list[str]:
+    """What a policy document lets browsers and each caller do, in a line each: the value is shown cut short."""
+    value = resource.inputs.get("value")
+    if not resource.type.endswith("Policy") or not isinstance(value, str):
+        return []
+    try:
+        root = parse_xml(value.encode("utf-8"))
+    except PolicyError:
+        return []
+    lines: list[str] = []
+    cors = cors_of(root, lenient=True)
+    if cors is not None:
+        policy = cors.policy
+        lines.append(
+            f"cors: origins {', '.join(policy.origins)}; methods {', '.join(policy.methods)}; "
+            f"headers {', '.join(policy.headers)}"
+        )
+    for limit in limits_of(root):
+        lines.append(f"{limit.kind}: {limit.calls} calls per {limit.period} s for each calling application")
+    return lines
 
 
 def _flags(resource: RecordedResource) -> str:
@@ -80,7 +104,7 @@ def render_tree(plan: Plan) -> str:
     def walk(parent: str | None, depth: int) -> None:
         for r in sorted(children.get(parent, []), key=lambda r: (r.type, r.name)):
             lines.append(f"{'  ' * depth}- {r.type} {r.name}{_flags(r)}")
-            details = _option_lines(r, names) + (_shown_inputs(r) if r.custom else [])
+            details = _option_lines(r, names) + (_shown_inputs(r) + _policy_lines(r) if r.custom else [])
             lines.extend(f"{'  ' * depth}    {item}" for item in details)
             walk(r.urn, depth + 1)
 
