@@ -25,7 +25,8 @@ from apim_oauth.config.developer_portal import TestConsoleConfig
 from apim_oauth.config.errors import fail
 from apim_oauth.config.reading import DocumentError, load_json, load_yaml, looks_like_json
 from apim_oauth.config.requirements import TokenRequirements
-from apim_oauth.config.types import SLUG, SLUG_HINT, Model, Text, distinct
+from apim_oauth.config.types import SLUG, SLUG_HINT, Flag, Model, Text, distinct
+from apim_oauth.policies.cors import origin_problem
 
 BASE_DIR = "base-dir"
 """Validation context key: where relative file paths in the configuration start."""
@@ -166,6 +167,53 @@ OpenApiFile = Annotated[
 ]
 
 
+def _origin(value: object) -> str:
+    if not isinstance(value, str):
+        raise fail("", "must be an origin such as https://app.contoso.com")
+    if problem := origin_problem(value):
+        raise fail("", f"{value!r} {problem}")
+    return value
+
+
+Origin = Annotated[
+    str,
+    PlainValidator(_origin),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(?:\*|https?://[a-z0-9.-]+(?::[0-9]{1,5})?)$",
+            "description": "A browser origin: scheme://host[:port], lower case, no path; or '*' alone.",
+        }
+    ),
+]
+
+
+HeaderName = Annotated[
+    str,
+    Text(
+        100,
+        r"[a-z0-9!#$%&'+.^_`|~-]+",
+        "a header name in lower case (letters, digits, '-' and a few symbols); no '*', which never covers "
+        "authorization: list the headers",
+    ),
+]
+
+
+class ApiCorsConfig(Model):
+    """Browser pages that may call the API, besides those the stack derives (the developer portal's
+    test console, single-page apps of the API's products): docs/cors.md."""
+
+    origins: Annotated[tuple[Origin, ...], distinct("origin")] = ()
+    """Origins (`scheme://host[:port]`) of more pages that call the API from a browser; `*` alone
+    admits every site."""
+    headers: Annotated[tuple[HeaderName, ...], distinct("header")] = ()
+    """Request headers pages may send besides `authorization`, `content-type` and the subscription
+    key header, in lower case (`x-request-id`)."""
+    credentials: Flag = False
+    """Let pages send cookies (`fetch(..., {credentials: "include"})`). Not needed for a bearer token,
+    which the page's script sets in `Authorization`; never with `*`."""
+
+
 class OperationSettings(TokenRequirements):
     """Token requirements on one operation of an API."""
 
@@ -227,6 +275,9 @@ class ApiSettings(Model):
     onward: OnwardSettings | None = None
     """How the gateway authenticates to the backend once the caller is validated (unset: it forwards
     the call as it came)."""
+    cors: ApiCorsConfig | None = None
+    """More browser pages that may call the API (docs/cors.md); the portal's and single-page apps'
+    origins are added without it."""
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
@@ -276,6 +327,12 @@ class ApiSettings(Model):
         target = find_operation(operations, op.operation_id)
         assert target is not None, "checked by _rules"
         return target.name
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The HTTP methods of the API's operations, each once, in the order they first appear."""
+        operations = self.openapi.operations if self.openapi is not None else _WILDCARDS
+        return tuple(dict.fromkeys(op.method for op in operations))
 
     @property
     def operation_names(self) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field, model_validator
 from apim_oauth.azure.developer_portal import ConsoleGrant
 from apim_oauth.config.clients import SecretSettings
 from apim_oauth.config.errors import fail
-from apim_oauth.config.types import GUID, Model, Text, distinct
+from apim_oauth.config.types import GUID, Flag, Model, Text, distinct
 
 HOST = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
 HOST_HINT = "a lower-case DNS name such as developer.contoso.example (no scheme, port or path)"
@@ -61,6 +61,10 @@ class DeveloperPortalConfig(Model):
     host: Annotated[str, Text(253, HOST, HOST_HINT)] | None = None
     """The portal's custom domain, if it has one; default: `<apim.name>.developer.azure-api.net` (`.us`, `.cn`)."""
     sign_in: PortalSignInConfig | None = None
+    cors_proxy: Flag = False
+    """The portal's test consoles send through the portal's CORS proxy (its backend calls the gateway),
+    so the portal's origin is left out of the APIs' cors. Turn the proxy on in the portal too
+    (Operation: Details widget, "Use CORS proxy"); it must reach the gateway (docs/cors.md)."""
 
 
 class TestConsoleConfig(Model):

@@ -8,14 +8,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal, cast
+from typing import Annotated, Any, ClassVar, Literal, Self, cast
 
-from pydantic import Discriminator, Field, Tag, field_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from apim_oauth.config.apis import OnwardSettings
 from apim_oauth.config.errors import fail
 from apim_oauth.config.requirements import REQUIREMENT_KEYS, TokenRequirements
-from apim_oauth.config.types import SLUG, SLUG_HINT, Audience, Flag, Model, Name, Text, distinct
+from apim_oauth.config.types import SLUG, SLUG_HINT, Audience, Between, Flag, Model, Name, Text, distinct
+from apim_oauth.policies.limits import MAX_RATE_PERIOD_SECONDS, MIN_QUOTA_PERIOD_SECONDS
 
 Mode = Literal["entra-app", "apim-managed"]
 
@@ -66,6 +67,34 @@ class ApimManagedOAuth(Model):
     misplaced: ClassVar[Mapping[str, str]] = dict.fromkeys(("audience", *REQUIREMENT_KEYS), _ENTRA_ONLY)
 
 
+class LimitsConfig(Model):
+    """Per-caller limits in a product: each calling application counted on its own (docs/cors.md,
+    "Per-caller limits"). At least one of `calls` and `quota`."""
+
+    calls: Annotated[int, Between(1, 2_000_000_000)] | None = None
+    """Calls one application may make per `period` (`rate-limit-by-key`; 429 beyond)."""
+    period: Annotated[int, Between(1, MAX_RATE_PERIOD_SECONDS)] = 60
+    """Seconds of the sliding window for `calls`; at most 300."""
+    quota: Annotated[int, Between(1, 2_000_000_000)] | None = None
+    """Calls one application may make per `quotaPeriod` (`quota-by-key`, classic tiers only; 403 beyond)."""
+    quota_period: Annotated[int, Between(0, 2_000_000_000)] = 2_592_000
+    """Seconds after which the quota renews: at least 300, or 0 for never; default 30 days."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        if self.calls is None and self.quota is None:
+            raise fail("", "sets no limit: give calls (per period), quota (per quotaPeriod), or both")
+        if 0 < self.quota_period < MIN_QUOTA_PERIOD_SECONDS:
+            raise fail(
+                "quotaPeriod", f"must be 0 (never renews) or at least {MIN_QUOTA_PERIOD_SECONDS} seconds"
+            )
+        if self.quota is None and "quota_period" in self.model_fields_set:
+            raise fail("quotaPeriod", "applies with quota")
+        if self.calls is None and "period" in self.model_fields_set:
+            raise fail("period", "applies with calls")
+        return self
+
+
 class _Product(Model):
     name: Annotated[str, Text(40, SLUG, SLUG_HINT)]
     display_name: Annotated[str, Text(300)]
@@ -73,6 +102,8 @@ class _Product(Model):
     published: Flag = True
     apis: Annotated[tuple[Name, ...], Field(min_length=1), distinct("API")]
     """Names of the APIs (`apim-oauth:apis[].name`) the product links to."""
+    limits: LimitsConfig | None = None
+    """Per-caller rate limit and quota (entra-app products: their policy counts each application)."""
 
     @property
     def role_value(self) -> str:

@@ -23,6 +23,7 @@ from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.errors import NAMESPACE, ConfigError, from_validation
 from apim_oauth.config.products import ProductSettings
 from apim_oauth.config.rules.backend import check_apis, check_backend, check_providers
+from apim_oauth.config.rules.browsers import ApiCors, check_limits, resolve_cors
 from apim_oauth.config.rules.clients import (
     ApimManagedClientSettings,
     ClientSettings,
@@ -45,6 +46,7 @@ from apim_oauth.config.rules.products import (
 )
 from apim_oauth.config.stack import StackConfig
 from apim_oauth.config.types import STACK_FILE
+from apim_oauth.policies.cors import CorsPolicy
 
 OBJECT_KEYS = ("apim", "apis", "backend", "products", "clients", "owners", "developerPortal")
 """The structured keys: the engine hands them to the program as JSON text."""
@@ -69,6 +71,12 @@ class Settings:
     onward: tuple[Onward, ...] = ()
     """APIs whose backend the gateway calls with its own managed identity (`backend` then defines
     the gateway's app role)."""
+    cors: tuple[ApiCors, ...] = ()
+    """The `cors` of each API a browser calls (`rules.browsers`)."""
+
+    def cors_for(self, api: str) -> CorsPolicy | None:
+        """The `cors` API `api`'s policy starts with, if a browser calls it."""
+        return next((c.policy for c in self.cors if c.api == api), None)
 
     def product(self, name: str) -> ProductSettings:
         return next(p for p in self.products if p.name == name)
@@ -114,6 +122,8 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     check_client_sign_in(stack)
     portal = resolve_developer_portal(stack)
     check_assignments(stack, portal)
+    cors = resolve_cors(stack, clients, portal)
+    check_limits(stack)
     onward = resolve_onward(stack.apis, stack.products, stack.backend)
     backend = with_gateway_role(stack.backend) if onward else stack.backend
     return Settings(
@@ -127,6 +137,7 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
         owners=stack.owners,
         developer_portal=portal,
         onward=onward,
+        cors=cors,
     )
 
 

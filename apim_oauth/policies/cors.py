@@ -23,7 +23,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["CorsPolicy", "cors_element", "normalized_origin", "origin_problem", "origins_problem"]
+__all__ = [
+    "CorsPolicy",
+    "cors_element",
+    "normalized_origin",
+    "origin_of",
+    "origin_problem",
+    "origins_problem",
+]
 
 DEFAULT_MAX_AGE_SECONDS = 300
 """How long a browser may reuse a preflight's answer. Chromium caps it at 7200 s and Firefox at
@@ -128,6 +135,15 @@ def normalized_origin(value: str) -> tuple[str, str, int] | None:
     except ValueError:
         return None
     return (scheme, parts.hostname.lower(), port)
+
+
+def origin_of(url: str) -> str:
+    """The origin a browser sends from a page at `url` (`https://Echo.example:443/cb` ->
+    `https://echo.example`): lower case, the default port left out (RFC 6454 serialization)."""
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    port = parts.port
+    return f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{scheme}://{host}:{port}"
 
 
 def _bare(value: str) -> str:
