@@ -49,6 +49,8 @@ from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProdu
 from apim_oauth.config.requirements import TokenRequirements
 from apim_oauth.config.rules.clients import ApimManagedClientSettings, EntraAppClientSettings
 from apim_oauth.config.settings import Settings
+from apim_oauth.policies.cors import CorsPolicy
+from apim_oauth.policies.limits import CallerLimits
 from apim_oauth.policies.model import ManagedIdentityAuth
 from apim_oauth.policies.rendering import render_policy_document
 from apim_oauth.policies.selection import token_policy
@@ -276,9 +278,13 @@ def policy_xml(
     audience: Audience,
     allowed_clients: Sequence[pulumi.Output[str]],
     onward_resource: pulumi.Output[str] | None = None,
+    *,
+    cors: CorsPolicy | None = None,
+    limits: CallerLimits | None = None,
 ) -> pulumi.Output[str]:
     """A policy document, rendered once the IDs it names are known. `onward_resource`: the gateway's
-    own token for it ends `<inbound>` (onward authentication)."""
+    own token for it ends `<inbound>` (onward authentication); `cors` starts it (browser callers);
+    `limits` follow the validator (per-caller limits)."""
 
     def render(values: list[Any]) -> str:
         client_id, app_id_uri, resource, *allowed = values
@@ -291,7 +297,8 @@ def policy_xml(
             audience_app_id_uri=app_id_uri,
             client_application_ids=tuple(allowed),
         )
-        return render_policy_document(validator, ManagedIdentityAuth(resource) if resource else None)
+        onward = ManagedIdentityAuth(resource) if resource else None
+        return render_policy_document(validator, onward, cors=cors, limits=limits)
 
     # Only validate-azure-ad-token names the callers; other policies must not wait for their apps.
     callers = (

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from apim_oauth.azure.clouds import Cloud, TokenVersion
+from apim_oauth.config.products import EntraAppProductSettings
 from apim_oauth.config.requirements import TokenRequirements
+from apim_oauth.policies.limits import CallerLimits
 from apim_oauth.policies.model import (
     AzureAdTokenPolicy,
     ClaimRequirement,
@@ -46,4 +48,20 @@ def token_policy(
         audiences=audiences,
         required_claims=tuple(claims),
         clock_skew_seconds=requirements.clock_skew_seconds,
+    )
+
+
+def caller_limits(product: EntraAppProductSettings, token_version: TokenVersion) -> CallerLimits | None:
+    """The product's per-caller limits (`products[].limits`), keyed on the claim that names the
+    calling application in tokens of `token_version`, the one its validator admits."""
+    limits = product.limits
+    if limits is None:
+        return None
+    return CallerLimits(
+        prefix=product.name,
+        token_version=token_version,
+        calls=limits.calls,
+        period_seconds=limits.period,
+        quota_calls=limits.quota,
+        quota_period_seconds=limits.quota_period,
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from apim_oauth.azure.operations import normalize
 from tools.check_token.claims import listing, strings
 from tools.check_token.policy import Policy, ValidateAzureAdToken
+from tools.policy_xml.document import elements, find_validators, read_document
 
 if TYPE_CHECKING:  # the plan needs the Pulumi SDKs, which a file-based check never loads
     from tools.plan.model import Plan
@@ -158,11 +159,20 @@ def request_path(view: StackView, product: str | None, api: str | None, operatio
         )
         if document is not None:
             scopes.append(Scope(f"operation {api}/{operation}", document))
-    if api is not None and api in view.api_policies:
+    if api is not None and api in view.api_policies and _validates(view.api_policies[api]):
         scopes.append(Scope(f"API {api}", view.api_policies[api]))
     if product is not None and product in view.product_policies:
         scopes.append(Scope(f"product {product}", view.product_policies[product]))
     return scopes
+
+
+def _validates(document: str) -> bool:
+    """Whether a policy checks or replaces the token at all: an API's policy may hold only its
+    `cors`, which a request passes whatever its token (docs/cors.md)."""
+    read = read_document(document, lenient=True)
+    if read is None:
+        return True
+    return bool(find_validators(read.root) or elements(read.root, "authentication-managed-identity"))
 
 
 def operation_note(view: StackView, api: str | None, operation: str | None) -> str | None:

@@ -33,6 +33,7 @@ from apim_oauth.components.user_access import UserAccess
 from apim_oauth.config.products import EntraAppProductSettings
 from apim_oauth.config.rules.clients import api_clients
 from apim_oauth.config.settings import Settings
+from apim_oauth.policies.selection import caller_limits
 
 Policies = dict[str, pulumi.Output[str]]
 """Every rendered policy document by key (`api-<api>`, `api-<api>.<operation>`, `product-<product>`)."""
@@ -135,8 +136,9 @@ def apis(
     for api in s.apis:
         callers = [apps.clients[c.name].client_id for c in api_clients(api.name, s.products, s.clients)]
         policy = None
-        if api.requirements is not None or api.name in api_onward:
-            xml = args.policy_xml(s, api.requirements, audience, callers, api_onward.get(api.name))
+        cors = s.cors_for(api.name)
+        if api.requirements is not None or api.name in api_onward or cors is not None:
+            xml = args.policy_xml(s, api.requirements, audience, callers, api_onward.get(api.name), cors=cors)
             policy = policies[f"api-{api.name}"] = xml
         # Keyed by the name APIM gives each operation; '.' appears in no API name, so no operation's
         # key can equal another API's.
@@ -177,7 +179,7 @@ def products(
             callers = [apps.clients[c.name].client_id for c in s.clients if p.name in c.products]
             onward = gateway.onward_resources[p.apis[0]] if p.onward else None
             xml = policies[f"product-{p.name}"] = args.policy_xml(
-                s, p.requirements, audience, callers, onward
+                s, p.requirements, audience, callers, onward, limits=caller_limits(p, s.backend.token_version)
             )
             product_args = args.entra_app_product_args(p, api_ids, xml, gateway.service)
             product = EntraAppProduct(f"{at.name}-{p.name}", product_args, at.child)
