@@ -57,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api", metavar="API", help="with --stack: the API the page calls (its policy's cors)"
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="with --stack: read this stack file instead of stacks/Pulumi.NAME.yaml (NAME still names the stack)",
+    )
     parser.add_argument("--origin", required=True, help="the calling page's origin: scheme://host[:port]")
     parser.add_argument(
         "--method", required=True, metavar="M", help="the request's method, as the page's fetch() gives it"
@@ -79,10 +85,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         request = _request(args)
         if args.stack is not None:
-            cors, where = _read_stack(args.stack, args.api), Where(args.stack, args.api)
+            cors, where = (
+                _read_stack(args.stack, args.api, args.config),
+                Where(args.stack, args.api, args.config and str(args.config)),
+            )
         else:
-            if args.api is not None:
-                raise InputError("--api goes with --stack")
+            if args.api is not None or args.config is not None:
+                raise InputError("--api and --config go with --stack")
             cors, where = _read_policy(args.policy), None
     except InputError as error:
         print(f"check-cors: {error}", file=sys.stderr)
@@ -95,18 +104,18 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_ADMITTED if verdict.admitted else EXIT_REFUSED
 
 
-def _read_stack(stack: str, api: str | None) -> ReadCors | None:
+def _read_stack(stack: str, api: str | None, stack_file: Path | None) -> ReadCors | None:
     if api is None:
         raise InputError("--stack needs --api: the API the page calls")
     # Imported here: planning needs the Pulumi SDKs, which a check of a policy file never loads.
     from tools.check_token.stack import StackError, load_stack
 
     try:
-        view = load_stack(stack)
+        view = load_stack(stack, stack_file)
     except StackError as error:
         raise InputError(str(error)) from None
     except FileNotFoundError:
-        raise InputError(f"--stack: no stack file stacks/Pulumi.{stack}.yaml") from None
+        raise InputError(f"--stack: no stack file {stack_file or f'stacks/Pulumi.{stack}.yaml'}") from None
     if api not in view.apis:
         raise InputError(f"--api: stack {stack} has no API {api!r} (it has {', '.join(sorted(view.apis))})")
     document = view.api_policies.get(api)

@@ -13,10 +13,12 @@ class Where:
 
     stack: str
     api: str
+    stack_file: str | None = None
+    """The stack file given with --config, if not the stack's own."""
 
     @property
     def file(self) -> str:
-        return f"stacks/Pulumi.{self.stack}.yaml"
+        return self.stack_file or f"stacks/Pulumi.{self.stack}.yaml"
 
 
 def fix_for(refusal: Refusal, where: Where | None = None) -> str:
