@@ -8,7 +8,13 @@ Two sources, both enforced here so `pulumi up` never meets a refusal the plan di
   `IsRedirectUriFunc`, applied by `internal/services/applications/application_resource.go`): the URI
   must parse and have a host; for the web and SPA platforms a URI with no path needs a trailing
   slash; web may be a URN, SPA not; a public client may use any scheme.
-A fragment is refused too: RFC 6749 section 3.1.2 (which reply-url.md cites) forbids one.
+A fragment is refused too: RFC 6749 section 3.1.2 (which reply-url.md cites) forbids one. So is
+what parsers read differently: a character RFC 3986 (section 2) does not allow in a URI, such as
+`\\`, and user information before the host (section 3.2.1). `https://a.example\\@evil.example/` is
+host `a.example` to a browser (the URL Standard reads `\\` as `/` in such URLs,
+https://url.spec.whatwg.org/#special-authority-ignore-slashes-state) and host `evil.example` after
+user `a.example\\` to RFC 3986 parsers such as Python's `urlsplit`, while Go's `net/url`, which the
+provider validates with, refuses it outright ("invalid userinfo").
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ _UNSUPPORTED = "!$'(),;"
 # 127.0.0.1 with http is accepted by Entra (added through the manifest, the page says).
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*")
+# RFC 3986 section 2: unreserved, reserved (gen-delims and sub-delims) and '%' of a percent-encoding.
+_URI_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"
+)
 
 
 def redirect_uri_problem(uri: str, platform: Platform) -> str | None:
@@ -44,6 +54,12 @@ def redirect_uri_problem(uri: str, platform: Platform) -> str | None:
         return f"contains {' '.join(bad)}, which Entra does not support in redirect URIs"
     if any(c.isspace() for c in uri):
         return "contains white space"
+    odd = sorted({c for c in uri if c not in _URI_CHARACTERS and c != "*"})
+    if odd:
+        return (
+            f"contains {' '.join(repr(c) for c in odd)}, which a URI cannot hold (RFC 3986 section 2): browsers "
+            "and the provider's URL parser would read it differently; percent-encode it"
+        )
     if "*" in uri:
         return "contains a wildcard; Entra registers exact redirect URIs (wildcards only by manifest, discouraged)"
     if uri.lower().startswith("urn:"):
@@ -64,6 +80,8 @@ def redirect_uri_problem(uri: str, platform: Platform) -> str | None:
         return "has a malformed host"
     if not parts.netloc or not host:
         return "has no host"
+    if "@" in parts.netloc:
+        return "has user information before its host (user@host); parsers disagree on such a URI's host"
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         if host.startswith("[") or host == "::1" or ":" in host:

@@ -127,7 +127,7 @@ def openapi_document(text: str, name: str, file: Path) -> OpenApiDocument:
     ):
         raise fail("", f"{name!r} is not an OpenAPI document (no 'openapi' or 'swagger' key)")
     doc = cast("Mapping[str, object]", document)
-    operation_ids: list[str] = []
+    operation_ids: set[str] = set()  # a set: a list made this check quadratic in the operations
     paths: object = doc.get("paths") or {}
     for operations in cast("Mapping[str, object]", paths).values() if isinstance(paths, Mapping) else ():
         for operation in (
@@ -141,7 +141,7 @@ def openapi_document(text: str, name: str, file: Path) -> OpenApiDocument:
             if isinstance(op_id, str):
                 if op_id in operation_ids:
                     raise fail("", f"{name!r} names operationId {op_id!r} twice; APIM would rename one")
-                operation_ids.append(op_id)
+                operation_ids.add(op_id)
     # APIM imports inline `openapi` (OpenAPI 3, YAML), `openapi+json` (OpenAPI 3, JSON) and
     # `swagger-json` (Swagger 2.0, JSON only): a YAML Swagger document is sent as JSON.
     swagger = "swagger" in doc
@@ -259,11 +259,16 @@ class ApiSettings(Model):
         str,
         Text(
             256,
-            r"[A-Za-z0-9][A-Za-z0-9._~-]*(?:/[A-Za-z0-9._~-]+)*",
-            "a URL path without leading or trailing '/', e.g. echo or partners/v1",
+            r"[A-Za-z0-9][A-Za-z0-9._~-]*(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._~-]+)*",
+            "a URL path of segments of letters, digits and . _ ~ -, without leading or trailing '/' and "
+            "without '.' or '..' segments (RFC 3986 section 5.2.4), e.g. echo or partners/v1",
         ),
     ]
-    """The API's URL path on the gateway."""
+    """The API's URL path on the gateway. Segments of RFC 3986's unreserved characters only (section
+    2.3: nothing a client may encode or decode differently), and no `.` or `..` segment: clients
+    resolve them before sending (RFC 3986 section 5.2.4, "Remove Dot Segments";
+    https://www.rfc-editor.org/rfc/rfc3986#section-5.2.4), so `inventory/../echo` is called as `echo`,
+    another API's path."""
     service_url: Annotated[str, Text(2000, r"https://[^\s/$.?#][^\s]*", "an https:// URL")]
     """The backend the gateway forwards to."""
     openapi: OpenApiFile | None = Field(default=None, alias="openApi")
@@ -300,10 +305,12 @@ class ApiSettings(Model):
         operations = self.openapi.operations if self.openapi is not None else _WILDCARDS
         target = find_operation(operations, reference)
         if target is None:
-            known = ", ".join(
+            listed = [
                 op.name if op.operation_id in (None, op.name) else f"{op.operation_id} ({op.name})"
-                for op in operations
-            )
+                for op in operations[:20]
+            ]
+            # At most 20 named: an error is one line, whatever the size of the document.
+            known = ", ".join(listed) + (f", and {len(operations) - 20} more" if len(operations) > 20 else "")
             raise fail(
                 at,
                 f"the API has no operation {reference!r}, by operationId or by the name APIM gives it "

@@ -54,6 +54,20 @@ class SecretSettings(Model):
     """Days each secret stays valid from its rotation date (Entra's portal offers at most 24 months)."""
     slot_dates: SecretSlots = Field(alias="slots")
 
+    @model_validator(mode="after")
+    def _ends_in_range(self) -> Self:
+        # A secret's end date goes to Microsoft Graph as passwordCredential `endDateTime`, a
+        # DateTimeOffset (https://learn.microsoft.com/graph/api/resources/passwordcredential), which
+        # ends at 9999-12-31 (https://learn.microsoft.com/dotnet/api/system.datetimeoffset.maxvalue).
+        for name, rotated in (("blue", self.slot_dates.blue), ("green", self.slot_dates.green)):
+            if rotated is not None and (dt.date.max - rotated).days < self.validity_days:
+                raise fail(
+                    f"slots.{name}",
+                    f"{rotated.isoformat()} plus validityDays {self.validity_days} ends after 9999-12-31, the "
+                    "last date Microsoft Graph takes as a secret's endDateTime",
+                )
+        return self
+
     @property
     def slots(self) -> tuple[SecretSlotSettings, ...]:
         dates: tuple[tuple[Literal["blue", "green"], dt.date | None], ...] = (

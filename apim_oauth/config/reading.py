@@ -6,6 +6,12 @@ reports a tab as "found character '\\t' that cannot start any token" with no lin
 given twice is refused naming the key and both lines, dates stay text (the model reads them, as
 the program reads them from the engine, where they arrive as JSON strings), and every syntax
 error names the file, line and column.
+
+Reading is bounded by the document's size, so a small hostile file cannot cost minutes or a stack
+overflow: nesting deeper than MAX_DEPTH is refused while composing (the composer recurses), a
+recursive alias is refused, and aliases may expand the document to at most EXPANSION_FACTOR times
+the values it writes (at least MIN_EXPANDED_VALUES): anchors are legitimate, "billion laughs" are not
+(every later reader walks each alias again wherever it is referenced).
 """
 
 from __future__ import annotations
@@ -20,10 +26,33 @@ import yaml
 
 from apim_oauth.config.errors import ConfigError, namespaced
 
+MAX_DEPTH = 100
+"""Mappings and lists nested deeper than this are refused (stack files nest about 8 deep, OpenAPI
+documents a few dozen)."""
+MIN_EXPANDED_VALUES = 100_000
+EXPANSION_FACTOR = 10
+
+
+class _TooDeepError(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
 
 class _Loader(yaml.SafeLoader):
     """Safe loading as YAML 1.2 reads plain scalars, as the Pulumi CLI does: dates stay strings, and
     only true/false are booleans (YAML 1.1 also read yes/no/on/off, so `name: no` became False)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeepError(parent.start_mark.line + 1 if parent is not None else 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool"}
@@ -49,24 +78,82 @@ def _key_path(path: str, key: object) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def _check_duplicates(node: yaml.Node, path: str, name: str) -> None:
+def _children(node: yaml.Node) -> list[tuple[yaml.Node, str]]:
+    """A node's children with the key path step to each (a mapping's keys are children too)."""
     if isinstance(node, yaml.MappingNode):
-        seen: dict[object, int] = {}
-        for key_node, value_node in cast("list[tuple[yaml.Node, yaml.Node]]", node.value):
-            key: object = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            line = key_node.start_mark.line + 1
-            if key is not None:
-                if key in seen:
-                    raise DocumentError(
-                        f"{name}:{line}",
-                        f"key {_key_path(path, key)!r} is given twice (lines {seen[key]} and {line}); "
-                        "the Pulumi CLI refuses such a file: keep one",
-                    )
-                seen[key] = line
-            _check_duplicates(value_node, _key_path(path, key), name)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(cast("list[yaml.Node]", node.value)):
-            _check_duplicates(item, f"{path}[{index}]", name)
+        pairs = cast("list[tuple[yaml.Node, yaml.Node]]", node.value)
+        return [
+            child
+            for key_node, value_node in pairs
+            for child in (
+                (key_node, ""),
+                (value_node, f".{key_node.value}" if isinstance(key_node, yaml.ScalarNode) else ""),
+            )
+        ]
+    if isinstance(node, yaml.SequenceNode):
+        return [(item, f"[{index}]") for index, item in enumerate(cast("list[yaml.Node]", node.value))]
+    return []
+
+
+def _check_duplicates(node: yaml.Node, path: str, name: str) -> None:
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: dict[object, int] = {}
+    for key_node, _ in cast("list[tuple[yaml.Node, yaml.Node]]", node.value):
+        key: object = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        line = key_node.start_mark.line + 1
+        if key is None:
+            continue
+        if key in seen:
+            raise DocumentError(
+                f"{name}:{line}",
+                f"key {_key_path(path, key)!r} is given twice (lines {seen[key]} and {line}); "
+                "the Pulumi CLI refuses such a file: keep one",
+            )
+        seen[key] = line
+
+
+def _check_nodes(root: yaml.Node, name: str) -> None:
+    """Each node once (an alias is the node it names): keys given twice, recursive aliases, and the
+    size the aliases expand the document to. Iterative, so that no check can overflow the stack."""
+    expanded: dict[int, int] = {}
+    """id(node) -> how many values it stands for once every alias under it is expanded."""
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, str, bool]] = [(root, "", False)]
+    while stack:
+        node, path, done = stack.pop()
+        ident = id(node)
+        children = _children(node)
+        if done:
+            on_path.discard(ident)
+            expanded[ident] = 1 + sum(expanded[id(child)] for child, _ in children)
+            continue
+        if ident in expanded:
+            continue
+        if ident in on_path:
+            raise DocumentError(
+                f"{name}:{node.start_mark.line + 1}",
+                f"{path or 'the document'} contains itself through an alias (a recursive alias): write it out",
+            )
+        _check_duplicates(node, path.lstrip("."), name)
+        on_path.add(ident)
+        stack.append((node, path, True))
+        for child, step in reversed(children):
+            if id(child) in on_path:
+                raise DocumentError(
+                    f"{name}:{child.start_mark.line + 1}",
+                    f"{(path + step).lstrip('.') or 'the document'} refers to a mapping or list that contains it "
+                    "(a recursive alias): write it out",
+                )
+            if id(child) not in expanded:
+                stack.append((child, path + step, False))
+    limit = max(MIN_EXPANDED_VALUES, EXPANSION_FACTOR * len(expanded))
+    if expanded[id(root)] > limit:
+        raise DocumentError(
+            name,
+            f"its aliases expand {len(expanded)} values to {expanded[id(root)]}, more than {limit}: write "
+            "fewer aliases of large anchors",
+        )
 
 
 def _yaml_problem(error: yaml.YAMLError, text: str, name: str) -> DocumentError:
@@ -91,12 +178,27 @@ def load_yaml(text: str, name: str) -> object:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_duplicates(node, "", name)
+        _check_nodes(node, name)
         return cast("object", loader.construct_document(node))  # pyright: ignore[reportUnknownMemberType]
     except yaml.YAMLError as error:
         raise _yaml_problem(error, text, name) from None
+    except _TooDeepError as error:
+        raise DocumentError(f"{name}:{error.line}", f"is nested deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()
+
+
+def check_depth(value: object, name: str) -> None:
+    """Refuse a parsed value nested deeper than MAX_DEPTH (iteratively: the check cannot overflow)."""
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise DocumentError(name, f"is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(current, dict):
+            pending.extend((child, depth + 1) for child in cast("dict[object, object]", current).values())
+        elif isinstance(current, list):
+            pending.extend((child, depth + 1) for child in cast("list[object]", current))
 
 
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -111,13 +213,17 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def load_json(text: str, name: str) -> object:
     """The value of the JSON document `text`, refusing a key given twice; raises DocumentError."""
     try:
-        return json.loads(text, object_pairs_hook=_unique_pairs)
+        value: object = json.loads(text, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as error:
         raise DocumentError(
             f"{name}:{error.lineno}:{error.colno}", f"is not valid JSON: {error.msg}"
         ) from None
     except ValueError as error:
         raise DocumentError(name, str(error)) from None
+    except RecursionError:
+        raise DocumentError(name, f"is nested deeper than {MAX_DEPTH} levels") from None
+    check_depth(value, name)
+    return value
 
 
 def looks_like_json(text: str) -> bool:

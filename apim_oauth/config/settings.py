@@ -8,7 +8,6 @@ downstream checks the configuration again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from apim_oauth.config.apis import BASE_DIR, ApiSettings
 from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.errors import NAMESPACE, ConfigError, from_validation
 from apim_oauth.config.products import ProductSettings
+from apim_oauth.config.reading import DocumentError, load_json, looks_like_json
 from apim_oauth.config.rules.backend import check_apis, check_backend, check_providers
 from apim_oauth.config.rules.browsers import ApiCors, check_limits, resolve_cors
 from apim_oauth.config.rules.clients import (
@@ -93,10 +93,14 @@ class Settings:
 def _decode(key: str, value: Any) -> Any:
     # The engine hands structured values to the program as JSON text; YAML gives them parsed.
     if key.split(":", 1)[1] in OBJECT_KEYS and isinstance(value, str):
+        if not looks_like_json(value):
+            # Plain text where a mapping or a list goes (`apis: echo`): say so, not "Expecting value".
+            shown = value if len(value) <= 40 else value[:40] + "..."
+            raise ConfigError(key, f"expects a mapping or a list here, not the text {shown!r}")
         try:
-            return json.loads(value)
-        except json.JSONDecodeError as error:
-            raise ConfigError(key, f"is not a valid structured value ({error.msg})") from None
+            return load_json(value, key)
+        except DocumentError as error:
+            raise ConfigError(key, error.message) from None
     return value
 
 

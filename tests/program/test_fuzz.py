@@ -222,3 +222,82 @@ def test_check_token_with_a_hostile_token(
     # A token nobody signed with the tenant's key is never accepted (the fuzzed claims are signed
     # with it, and may well be accepted).
     assert code == 1 or token.count(".") == 2
+
+
+# --- stack files --------------------------------------------------------------------------------
+
+STACK_LINES = DEV_FILE.read_text(encoding="utf-8").splitlines()
+YAML_PIECES = st.sampled_from(
+    [
+        "&a ",
+        "*a",
+        "&b [*a, *a, *a]",
+        "[",
+        "]",
+        "{",
+        "}",
+        ": ",
+        "- ",
+        "  ",
+        "\t",
+        "'",
+        '"',
+        "\\",
+        "#",
+        "9999-12-31",
+        "2026-13-01",
+        "1e999",
+        "-1",
+        "null",
+        "~",
+        "yes",
+        "<<: *a",
+        "!!python/object:os.system",
+        "!!binary",
+        "%YAML 1.1",
+        "---",
+        "...",
+        "inventory/../echo",
+        "https://a.example\\@evil.example/",
+        "apim-oauth:apis: echo",
+        "\x00",
+        "é",
+    ]
+)
+
+
+@st.composite
+def stack_texts(draw: st.DrawFn) -> str:
+    """The fixture stack file with a few lines replaced or changed by YAML pieces."""
+    lines = list(STACK_LINES)
+    for _ in range(draw(st.integers(1, 4))):
+        index = draw(st.integers(0, len(lines) - 1))
+        piece = "".join(draw(st.lists(YAML_PIECES | st.text(max_size=6), min_size=1, max_size=4)))
+        where = draw(st.sampled_from(["replace", "append", "insert"]))
+        if where == "replace":
+            lines[index] = lines[index][: len(lines[index]) - len(lines[index].lstrip())] + piece
+        elif where == "append":
+            lines[index] += piece
+        else:
+            lines.insert(index, piece)
+    return "\n".join(lines) + "\n"
+
+
+@FUZZ
+@given(text=stack_texts())
+def test_plan_with_a_hostile_stack_file(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.plan.model import Plan
+
+    # Reading and validating the stack file is what is fuzzed: the program's run is a stub (a valid
+    # configuration then plans nothing), and the plan cache is a scratch directory.
+    def no_program(*_args: object, **_kwargs: object) -> Plan:
+        return Plan()
+
+    monkeypatch.setattr("tools.plan.engine.run_program", no_program)
+    monkeypatch.setenv("APIM_OAUTH_PLAN_CACHE", str(tmp_path / "cache"))
+    stack_file = tmp_path / "Pulumi.fuzz.yaml"
+    stack_file.write_bytes(text.encode("utf-8", errors="surrogatepass"))
+    code, err = outcome(capsys, ["plan", "--stack", "fuzz", "--config", str(stack_file)], {0, 2})
+    assert code == 0 or err.startswith("config error: ")
