@@ -17,8 +17,9 @@ from tests.fixture_stacks import DEV, PROD, stack_args
 from tools.__main__ import main
 from tools.gateway.backend import echo
 from tools.gateway.server import GatewayServer
-from tools.gateway.setup import make_gateway, with_policy
+from tools.gateway.setup import make_gateway
 from tools.plan.testing import PlanOf
+from tools.verify.deployed import with_policy
 from tools.verify.http import post_form, request
 from tools.verify.live_tokens import SECRET_PREFIX, variable
 from tools.verify.routes import StackRoutes, routes_of_plan

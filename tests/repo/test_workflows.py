@@ -337,6 +337,10 @@ def test_each_deploy_verifies_its_gateway_after_up_and_attaches_the_report() -> 
         assert "GITHUB_STEP_SUMMARY" in run
         assert 'exit "$status"' in run, "a cell that differs fails the job"
         assert verify["env"]["GATEWAY_URL"] == f"${{{{ steps.{up['id']}.outputs.gatewayUrl }}}}"
+        # The deployed IDs and policies, not the offline plan's stand-ins.
+        assert verify["env"]["STACK_OUTPUTS"] == f"${{{{ toJSON(steps.{up['id']}.outputs) }}}}"
+        assert '"$STACK_OUTPUTS" | venv/bin/python -m tools verify' in run
+        assert "--outputs -" in run
         (attach,) = [s for s in after if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
         assert attach["with"]["path"] == f"out/verify-{stack}.*"
         assert attach["if"] == "${{ !cancelled() }}", "the report is attached when verify fails too"

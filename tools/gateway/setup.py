@@ -3,7 +3,6 @@ file instead), the metadata its validators use, the backend, and the local OpenI
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,43 +12,13 @@ from tools.gateway.backend import Backend, echo, url_backend
 from tools.gateway.gateway import TEST_DOUBLE, LocalGateway
 from tools.gateway.provider import LocalProvider
 from tools.gateway.server import GatewayServer
+from tools.verify.deployed import PolicyNameError, with_policy
 from tools.verify.live_tokens import SECRET_PREFIX, variable
 from tools.verify.routes import StackRoutes, load_routes
 
 
 class GatewayError(Exception):
     """Bad input: an unknown policy name, an unreadable file, a bad backend, a port in use."""
-
-
-def with_policy(routes: StackRoutes, name: str, document: str) -> StackRoutes:
-    """`routes` serving `document` as the policy the stack output `policies` names `name`:
-    `product-P`, `api-A` or `api-A.OPERATION` (apim_oauth/components/deployment/phases.py names them
-    so). The original is left as planned: the local provider keeps issuing the planned tokens."""
-    view = routes.view
-    products, apis, operations = (
-        dict(view.product_policies),
-        dict(view.api_policies),
-        dict(view.operation_policies),
-    )
-    scope, _, rest = name.partition("-")
-    api, _, operation = rest.partition(".")
-    if scope == "product" and rest in products:
-        products[rest] = document
-    elif scope == "api" and operation and (api, operation) in operations:
-        operations[(api, operation)] = document
-    elif scope == "api" and rest in apis:
-        apis[rest] = document
-    else:
-        known = sorted(
-            [f"product-{p}" for p in products]
-            + [f"api-{a}" for a in apis]
-            + [f"api-{a}.{o}" for a, o in operations]
-        )
-        raise GatewayError(f"--policy: stack {view.name} has no policy {name!r} (it has {', '.join(known)})")
-    changed = dataclasses.replace(
-        view, product_policies=products, api_policies=apis, operation_policies=operations
-    )
-    return StackRoutes(changed, list(routes.operations))
 
 
 def make_gateway(
@@ -83,6 +52,8 @@ def build_server(
             raise GatewayError(f"--policy {spec!r}: expected NAME=FILE")
         try:
             routes = with_policy(routes, name, Path(file).read_text(encoding="utf-8"))
+        except PolicyNameError as error:
+            raise GatewayError(f"--policy: {error}") from None
         except OSError as error:
             raise GatewayError(f"--policy: cannot read {file}: {error.strerror}") from None
     try:

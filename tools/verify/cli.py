@@ -7,7 +7,6 @@ import json
 import sys
 import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +27,23 @@ EPILOG = textwrap.dedent(
     assertion in APIM_OAUTH_ASSERTION_<CLIENT>), from Entra (--issuer entra) or the local gateway's
     provider (--issuer local). Safe by default: a call expected to reach the backend is sent only for
     GET and HEAD (--include-unsafe sends every method); calls the gateway must refuse are all sent.
+    Against a deployment, --outputs FILE (pulumi stack output --json) gives the deployed app IDs.
+
+    --drift reads the deployed policies, products, authorization servers and identity providers
+    through ARM (a bearer token in APIM_OAUTH_ARM_TOKEN, the subscription in ARM_SUBSCRIPTION_ID) or
+    from --arm-responses FILE, and compares them by meaning with the plan, as `tools diff` does.
 
     examples:
       python -m tools verify --stack dev --matrix
       python -m tools verify --stack prod --matrix --markdown --json out/prod-matrix.json
       python -m tools verify --stack dev --gateway http://127.0.0.1:8080 --issuer local
+      python -m tools verify --stack dev --gateway https://apim-oauth-dev.azure-api.net --outputs out/dev.json --drift
 
     exit codes:
-      0  the matrix was computed (--matrix); every cell holds (--gateway)
-      1  a cell differs (--gateway): the report names the cell and the likely reason
+      0  the matrix was computed (--matrix); every cell holds (--gateway); no drift (--drift)
+      1  a cell differs (the report names the cell and the likely reason), or the deployment drifted
       2  bad input: an invalid stack file ("config error: KEY: WHAT"), a policy the evaluator cannot
-         read, a gateway URL refused or not answering, or a file not writable
+         read, a gateway URL refused or not answering, ARM not readable, or a file not writable
     """
 )
 
@@ -51,9 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="plan this stack file instead of stacks/Pulumi.NAME.yaml"
     )
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--matrix", action="store_true", help="compute the expected matrix offline")
-    mode.add_argument("--gateway", metavar="URL", help="run the matrix against the gateway at URL")
+    parser.add_argument("--matrix", action="store_true", help="compute the expected matrix offline")
+    parser.add_argument("--gateway", metavar="URL", help="run the matrix against the gateway at URL")
     parser.add_argument(
         "--issuer",
         choices=("entra", "local"),
@@ -64,6 +68,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--include-unsafe",
         action="store_true",
         help="with --gateway: also send calls that would reach the backend with methods other than GET and HEAD",
+    )
+    parser.add_argument(
+        "--drift",
+        action="store_true",
+        help="read what is deployed through ARM and compare it with the plan (with or without --gateway)",
+    )
+    parser.add_argument(
+        "--outputs",
+        metavar="FILE",
+        help="the deployed stack's outputs (`pulumi stack output --json`; - for stdin): the deployed IDs and policies",
+    )
+    parser.add_argument(
+        "--arm-responses",
+        type=Path,
+        metavar="FILE",
+        help="with --drift: answer ARM reads from recorded responses (offline)",
+    )
+    parser.add_argument(
+        "--subscription", metavar="ID", help="with --drift: the subscription (default: $ARM_SUBSCRIPTION_ID)"
     )
     parser.add_argument("--json", metavar="FILE", help='write {"rows": [...]} to FILE (- for stdout)')
     parser.add_argument("--markdown", action="store_true", help="print Markdown, with each cell's reason")
@@ -78,68 +101,49 @@ def run(args: argparse.Namespace) -> int:
     from tools.check_token.cli import InputError
     from tools.check_token.stack import StackError
     from tools.policy_xml.document import PolicyError
+    from tools.verify.arm import ArmError
     from tools.verify.http import HttpError
 
     try:
         return _run(args)
     except StackError as error:
         print(error if error.config else f"verify: error: {error}", file=sys.stderr)
-    except (InputError, PolicyError, HttpError) as error:
+    except (InputError, PolicyError, HttpError, ArmError) as error:
         print(f"verify: error: {error}", file=sys.stderr)
     except OutputError as error:
         print(f"verify: error: {error}", file=sys.stderr)
+    except OSError as error:
+        print(f"verify: error: cannot read {error.filename}: {error.strerror}", file=sys.stderr)
     return 2
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tools.check_token.cli import InputError, parse_now
-    from tools.check_token.fetching import named_url_problem as url_problem
+    from tools.check_token.cli import parse_now
     from tools.verify.callers import Tokens
-    from tools.verify.live import run_live
-    from tools.verify.live_tokens import LiveTokens
     from tools.verify.matrix import expected_matrix
-    from tools.verify.report import render_markdown, render_results, render_text, results_json, to_json
+    from tools.verify.report import render_markdown, render_text, to_json
     from tools.verify.routes import load_routes
+    from tools.verify.runs import apply_outputs, check_arguments, run_checks
 
-    if args.gateway is not None and url_problem(args.gateway) is not None:
-        raise InputError(f"--gateway {args.gateway}: {url_problem(args.gateway)}")
+    check_arguments(args)
     now = int(parse_now(args.now)) if args.now is not None else int(time.time())
-    routes = load_routes(args.stack, args.config)
+    routes, ids, secrets = apply_outputs(load_routes(args.stack, args.config), args.outputs)
     tokens = Tokens(routes.view, now)
     rows = expected_matrix(routes, tokens)
     if args.matrix:
-        _emit(
-            args,
-            to_json(rows),
-            lambda: (
-                render_markdown(rows, f"Expected access matrix of stack {args.stack}")
-                if args.markdown
-                else render_text(rows)
-            ),
-        )
+        title = f"Expected access matrix of stack {args.stack}"
+        _emit(args, to_json(rows), render_markdown(rows, title) if args.markdown else render_text(rows))
         return 0
-    view = routes.view
-    gateway = str(args.gateway)
-    endpoint = (
-        f"{gateway.rstrip('/')}/{view.outputs['tenantId']}/oauth2/v2.0/token"
-        if args.issuer == "local"
-        else str(view.outputs.get("tokenEndpoint"))
-    )
-    live = LiveTokens(view, endpoint, tokens, users_sign_in=args.issuer == "entra")
-    results = run_live(routes, rows, gateway, live, include_unsafe=args.include_unsafe)
-    _emit(
-        args,
-        results_json(results, gateway),
-        lambda: render_results(results, gateway, markdown=args.markdown),
-    )
-    return 1 if any(result.verdict == "differs" for result in results) else 0
+    document, text, failed = run_checks(args, routes, rows, tokens, ids, secrets)
+    _emit(args, document, text)
+    return 1 if failed else 0
 
 
-def _emit(args: argparse.Namespace, document: dict[str, Any], text: Callable[[], str]) -> None:
+def _emit(args: argparse.Namespace, document: dict[str, Any], text: str) -> None:
     if args.json is not None:
         _write(args.json, json.dumps(document, indent=2) + "\n")
     if args.json != "-":
-        print(text())
+        print(text)
 
 
 def _write(target: str, text: str) -> None:

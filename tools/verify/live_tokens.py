@@ -52,6 +52,7 @@ class LiveTokens:
         environ: Mapping[str, str] | None = None,
         post: Callable[[str, Mapping[str, str]], Response] = post_form,
         *,
+        known_secrets: Mapping[str, str] | None = None,
         users_sign_in: bool = True,
     ) -> None:
         self.view = view
@@ -59,6 +60,8 @@ class LiveTokens:
         self.offline = offline
         self.environ = os.environ if environ is None else environ
         self.post = post
+        self.known_secrets = dict(known_secrets or {})
+        """Client secrets the deployed stack's outputs carry (`verify --outputs`)."""
         self.users_sign_in = users_sign_in
         """False for the local provider, which answers client credentials with a test user's token."""
         self._cache: dict[tuple[str, str], str] = {}
@@ -97,7 +100,11 @@ class LiveTokens:
         return token
 
     def _credential(self, client: str) -> dict[str, str]:
-        secret = self.environ.get(variable(SECRET_PREFIX, client)) or self._key_vault_secret(client)
+        secret = (
+            self.environ.get(variable(SECRET_PREFIX, client))
+            or self.known_secrets.get(client)
+            or self._key_vault_secret(client)
+        )
         if secret:
             return {"client_secret": secret}
         assertion = self.environ.get(variable(ASSERTION_PREFIX, client))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tools.verify.drift import DriftReport
 from tools.verify.live import Result
 from tools.verify.matrix import Row
 
@@ -89,3 +90,14 @@ def render_results(results: Sequence[Result], gateway: str, *, markdown: bool = 
 
 def results_json(results: Sequence[Result], gateway: str) -> dict[str, Any]:
     return {"gateway": gateway, "rows": [result.to_json() for result in results]}
+
+
+def render_drift(report: DriftReport, *, markdown: bool = False) -> str:
+    """Where the deployment differs from the plan, by meaning; or that it does not."""
+    summary = f"drift: {len(report.drifts)} of {len(report.read)} deployed items differ from the plan"
+    if markdown:
+        lines = ["### Drift: deployed against planned", "", summary, ""]
+        lines += [f"- **{_md(d.subject)}**: {_md('; '.join(d.words))}" for d in report.drifts]
+        return "\n".join(lines)
+    lines = [f"DRIFT    {d.subject}: {w}" for d in report.drifts for w in d.words]
+    return "\n".join([*lines, summary])

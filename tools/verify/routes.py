@@ -67,6 +67,8 @@ class StackRoutes:
 
     view: StackView
     operations: list[Operation] = field(default_factory=lambda: list[Operation]())
+    plan: Plan | None = None
+    """The plan they were read from (its resources are what `--drift` compares)."""
 
     def find(self, method: str, path: str) -> Operation | None:
         """The operation a request for `method` `path` reaches; the longest API path wins."""
@@ -87,7 +89,7 @@ class StackRoutes:
 
 def routes_of_plan(name: str, plan: Plan) -> StackRoutes:
     """The routes of stack `name`'s plan."""
-    routes = StackRoutes(view_of_plan(name, plan))
+    routes = StackRoutes(view_of_plan(name, plan), plan=plan)
     paths: dict[str, str] = {}
     for resource in plan.resources:
         kind = resource.type.rsplit(":", 1)[-1]
