@@ -159,13 +159,8 @@ def test_the_token_endpoint_refuses_what_entra_refuses(plan_of: PlanOf) -> None:
     assert discovery.json()["token_endpoint"] == provider.token_endpoint
 
 
-CORS_AND_LIMIT = """<policies>
+LIMITED = """<policies>
     <inbound>
-        <cors allow-credentials="false" terminate-unmatched-request="true">
-            <allowed-origins><origin>https://app.contoso.example</origin></allowed-origins>
-            <allowed-methods><method>GET</method></allowed-methods>
-            <allowed-headers><header>Authorization</header></allowed-headers>
-        </cors>
         <base />
         <rate-limit-by-key calls="2" renewal-period="60" counter-key="@(&quot;portal:&quot; + context.Request.Headers.GetValueOrDefault(&quot;Authorization&quot;,&quot;&quot;))" />
     </inbound>
@@ -176,19 +171,23 @@ CORS_AND_LIMIT = """<policies>
 
 
 def test_cors_and_per_caller_limits_run_in_the_gateway(plan_of: PlanOf) -> None:
+    # fixture-dev: echo's API policy has the cors the plan renders for its browser callers (the SPA's
+    # origins); the portal product's policy is given a rate limit of 2 calls after its validator.
     routes = routes_of_plan(DEV, plan_of(DEV))
     portal = routes.view.product_policies["portal"]
-    # The product's validator stays; cors and a rate limit of 2 calls are added around it.
     validator = portal[
         portal.index("<validate-jwt") : portal.index("</validate-jwt>") + len("</validate-jwt>")
     ]
-    document = CORS_AND_LIMIT.replace(
-        "<base />\n        <rate", f"<base />\n        {validator}\n        <rate", 1
-    )
+    document = LIMITED.replace("<base />\n        <rate", f"<base />\n        {validator}\n        <rate", 1)
+    page = "http://localhost:5173"
     with serving(with_policy(routes, "product-portal", document), routes) as server:
         provider = server.gateway.provider
         assert provider is not None
-        preflight = {"Origin": "https://app.contoso.example", "Access-Control-Request-Method": "GET"}
+        preflight = {
+            "Origin": page,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        }
         allowed = request(f"{server.url}/echo/echo", "OPTIONS", preflight)
         unknown = request(
             f"{server.url}/echo/echo", "OPTIONS", {**preflight, "Origin": "https://evil.example"}
@@ -197,23 +196,21 @@ def test_cors_and_per_caller_limits_run_in_the_gateway(plan_of: PlanOf) -> None:
             provider.token_endpoint,
             {
                 "grant_type": "client_credentials",
-                "client_id": routes.view.clients["web-portal"]["clientId"],
-                "client_secret": provider.secrets["web-portal"],
+                "client_id": routes.view.clients["echo-spa"]["clientId"],
+                "client_secret": provider.secrets["echo-spa"],
                 "scope": routes.view.products["portal"]["scope"],
             },
         ).json()["access_token"]
         calls = [
-            request(
-                f"{server.url}/echo/echo",
-                headers={"Authorization": f"Bearer {token}", "Origin": "https://app.contoso.example"},
-            )
+            request(f"{server.url}/echo/echo", headers={"Authorization": f"Bearer {token}", "Origin": page})
             for _ in range(3)
         ]
     assert allowed.status == 200
-    assert allowed.headers["access-control-allow-origin"] == "https://app.contoso.example"
+    assert allowed.headers["access-control-allow-origin"] == page
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
     assert (unknown.status, "access-control-allow-origin" in unknown.headers) == (200, False)
     assert [call.status for call in calls] == [200, 200, 429]
-    assert calls[0].headers["access-control-allow-origin"] == "https://app.contoso.example"
+    assert calls[0].headers["access-control-allow-origin"] == page
     assert calls[2].headers["x-apim-oauth-reason"] == "RateLimitExceeded"
 
 
@@ -226,7 +223,7 @@ def test_the_gateway_refuses_an_unknown_policy_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     policy = tmp_path / "p.xml"
-    policy.write_text(CORS_AND_LIMIT, encoding="utf-8")
+    policy.write_text(LIMITED, encoding="utf-8")
     assert main(["gateway", *stack_args(DEV), "--port", "0", "--policy", f"product-nope={policy}"]) == 2
     assert "no policy 'product-nope'" in capsys.readouterr().err
 

@@ -117,3 +117,11 @@ def test_a_bad_stack_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     bad.write_text("config:\n  apim-oauth:cloud: mars\n", encoding="utf-8")
     assert main(["verify", "--stack", "bad", "--config", str(bad), "--matrix"]) == 2
     assert capsys.readouterr().err.startswith("config error: ")
+
+
+def test_the_apis_cors_answers_a_preflight_from_an_unknown_origin(dev_rows: list[Row]) -> None:
+    # fixture-dev: echo's API policy has a cors that terminates unmatched requests; getecho has no
+    # policy of its own, so the cors is the first thing the preflight meets.
+    (cell,) = [row for row in _cells(dev_rows, PREFLIGHT, "echo") if row.operation == "getecho"]
+    assert (cell.expect, cell.status, cell.reason) == ("deny", 200, "CorsOriginNotAllowed")
+    assert "at API echo" in cell.why

@@ -144,10 +144,18 @@ def resolve_product(view: StackView, product: str | None, api: str | None) -> st
     return product
 
 
-def request_path(view: StackView, product: str | None, api: str | None, operation: str | None) -> list[Scope]:
+def request_path(
+    view: StackView,
+    product: str | None,
+    api: str | None,
+    operation: str | None,
+    *,
+    every_policy: bool = False,
+) -> list[Scope]:
     """The policies a request runs through, in the gateway's order: each of the project's policies puts
     its validator before `<base />`, so the operation's runs first, then the API's, then the product's.
-    `product` is `resolve_product`'s answer."""
+    `product` is `resolve_product`'s answer. An API's policy that neither checks nor replaces the
+    token is left out, unless `every_policy` (the local gateway and `verify` run its cors too)."""
     if operation is not None and api is None:
         raise StackError("--operation needs --api")
     scopes: list[Scope] = []
@@ -159,7 +167,7 @@ def request_path(view: StackView, product: str | None, api: str | None, operatio
         )
         if document is not None:
             scopes.append(Scope(f"operation {api}/{operation}", document))
-    if api is not None and api in view.api_policies and _validates(view.api_policies[api]):
+    if api is not None and api in view.api_policies and (every_policy or _validates(view.api_policies[api])):
         scopes.append(Scope(f"API {api}", view.api_policies[api]))
     if product is not None and product in view.product_policies:
         scopes.append(Scope(f"product {product}", view.product_policies[product]))

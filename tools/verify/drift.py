@@ -95,7 +95,8 @@ def _differences(item: Expected, status: int, body: Mapping[str, Any]) -> list[s
     properties = cast("dict[str, Any]", body.get("properties") or {})
     if item.policy is not None or item.path.endswith("/policies/policy?format=rawxml"):
         deployed = str(properties.get("value", "")) if status == 200 else ""
-        return [f"deployed: {w}" for w in compare(item.policy or "", deployed, item.subject)]
+        on = item.subject.removeprefix("policy of ")
+        return [f"deployed: {w}" for w in compare(item.policy or "", deployed, on)]
     if status == 404:
         return ["not deployed (ARM: 404)"]
     if status != 200:

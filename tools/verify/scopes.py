@@ -12,5 +12,5 @@ from tools.verify.routes import Operation
 
 def steps_for(view: StackView, operation: Operation, product: str | None) -> list[Step]:
     """The inbound steps of a call to `operation` through `product`."""
-    scopes = request_path(view, product, operation.api, operation.name)
+    scopes = request_path(view, product, operation.api, operation.name, every_policy=True)
     return inbound_steps(scopes, application_access(view, product))
