@@ -275,3 +275,21 @@ def test_the_documented_commands_run_the_gateway_and_verify_against_it(tmp_path:
         gateway.wait(timeout=30)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "0 differ" in verified.stdout
+
+
+def test_a_preflight_for_an_operation_with_its_own_validator_is_answered_by_the_cors(
+    plan_of: PlanOf,
+) -> None:
+    # fixture-dev's postEcho has an operation policy whose validate-jwt stands before <base />; a
+    # browser's preflight for POST carries no token, so the API's cors must come first there too.
+    page = "http://localhost:5173"
+    preflight = {
+        "Origin": page,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    with serving(routes_of_plan(DEV, plan_of(DEV))) as server:
+        answer = request(f"{server.url}/echo/echo", "OPTIONS", preflight)
+    assert answer.status == 200
+    assert answer.headers["access-control-allow-origin"] == page
+    assert "POST" in answer.headers["access-control-allow-methods"]

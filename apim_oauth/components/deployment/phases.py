@@ -143,8 +143,15 @@ def apis(
         # Keyed by the name APIM gives each operation; '.' appears in no API name, so no operation's
         # key can equal another API's.
         targets = {api.operation_name(op): op for op in api.operations}
+        # The API's cors starts each operation's policy too. Policies at operation scope run on CORS
+        # requests (the cors-policy page's usage notes ask for `<base />` at operation scope for that
+        # reason: https://learn.microsoft.com/azure/api-management/cors-policy), and an operation's
+        # validator stands before `<base />`: a preflight (no token) would be refused before the
+        # API's cors ran. Which operation a preflight matches is not documented; with the same cors
+        # first in both, it is answered either way, and only the first cors on the way applies.
         operation_policies = {
-            target: args.policy_xml(s, op.requirements, audience, callers) for target, op in targets.items()
+            target: args.policy_xml(s, op.requirements, audience, callers, cors=cors)
+            for target, op in targets.items()
         }
         policies.update({f"api-{api.name}.{target}": xml for target, xml in operation_policies.items()})
         api_args = args.api_args(
