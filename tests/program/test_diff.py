@@ -139,6 +139,54 @@ def test_a_renamed_client_deletes_its_entra_app_first_in_the_report(tmp_path: Pa
     assert "client ID" in render_text(report).split("Identity and data at stake:")[1].splitlines()[1]
 
 
+def test_a_removed_client_is_said_with_what_it_deletes(tmp_path: Path) -> None:
+    def remove(config: dict[str, Any]) -> None:
+        config["apim-oauth:clients"].remove(_item(config, "clients", "billing-daemon"))
+
+    report = _diff(tmp_path, remove)
+    assert [e.words() for e in report.entries] == [
+        "client billing-daemon removed: deletes its Entra app (the client ID its callers use), "
+        "service principal, 2 client secrets, app role assignment"
+    ]
+    text, markdown = render_text(report), render_markdown(report)
+    assert text.index("client billing-daemon removed") < text.index("Identity and data at stake")
+    assert "> - client billing-daemon removed: deletes its Entra app" in markdown
+    assert to_data(report)["entries"][0]["deletes"][0].startswith("Entra app")
+
+
+def test_a_renamed_client_is_said_as_a_rename_that_deletes_and_creates(tmp_path: Path) -> None:
+    def rename(config: dict[str, Any]) -> None:
+        _item(config, "clients", "web-portal")["name"] = "web-app"
+
+    (entry,) = _diff(tmp_path, rename).entries
+    assert (entry.kind, entry.name, entry.renamed_to) == ("client", "web-portal", "web-app")
+    assert entry.words().startswith(
+        "client web-portal renamed to web-app: resources are known by name, so this deletes its Entra app"
+    )
+    assert "client secret" in entry.words()
+
+
+def test_a_removed_product_and_api_are_said_with_both_components_of_the_product(tmp_path: Path) -> None:
+    def remove(config: dict[str, Any]) -> None:
+        config["apim-oauth:products"].remove(_item(config, "products", "internal"))
+        config["apim-oauth:apis"].remove(_item(config, "apis", "inventory"))
+        config["apim-oauth:clients"].remove(_item(config, "clients", "ops-console"))
+
+    words = {(e.kind, e.name): e.words() for e in _diff(tmp_path, remove).entries}
+    assert set(words) == {("API", "inventory"), ("product", "internal"), ("client", "ops-console")}
+    assert "ARM template deployment (an APIM product" in words["product", "internal"]
+    assert "Entra app" in words["product", "internal"]  # the product's own app (ProductApp)
+    assert "APIM API, 5 API operations" in words["API", "inventory"]
+    assert "APIM client application" in words["client", "ops-console"]
+
+
+def test_a_slot_dropped_is_no_removed_client(tmp_path: Path) -> None:
+    def drop(config: dict[str, Any]) -> None:
+        del _item(config, "clients", "billing-daemon")["secret"]["slots"]["blue"]
+
+    assert _diff(tmp_path, drop).entries == ()
+
+
 def test_a_backend_token_version_changed_updates_the_app_and_the_issuers_callers_need(tmp_path: Path) -> None:
     def v1(config: dict[str, Any]) -> None:
         config["apim-oauth:backend"]["tokenVersion"] = 1

@@ -51,6 +51,10 @@ def _critical_line(change: ResourceChange) -> str:
 
 def render_text(report: DiffReport) -> str:
     lines = [f"Stack {report.stack}: {report.base} -> {report.head}", report.summary()]
+    if report.entries:
+        lines.append("")
+        lines.append("Removed or renamed in the stack file:")
+        lines.extend(f"  ! {e.words()}" for e in report.entries)
     critical = [c for c in report.changes if c.critical]
     if critical:
         lines.append("")
@@ -102,6 +106,9 @@ def render_markdown(report: DiffReport) -> str:
         "",
         f"Base: {report.base}. Head: {report.head}.",
     ]
+    if report.entries:
+        lines += ["", "> [!CAUTION]", "> **Removed or renamed in the stack file**"]
+        lines += [f"> - {e.words()}" for e in report.entries]
     critical = [c for c in report.changes if c.critical]
     if critical:
         lines += ["", "> [!WARNING]", "> **Identity and data at stake**"]

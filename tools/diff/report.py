@@ -9,6 +9,7 @@ from typing import Any
 
 from tools.diff.changes import ResourceChange, classify
 from tools.diff.credentials import words as credential_words
+from tools.diff.entries import EntryChange, entry_changes
 from tools.diff.plans import PlanDocument, Resource
 from tools.diff.policy_meaning import POLICY_TYPES, compare
 from tools.diff.rotation import Rotation, rotations
@@ -39,6 +40,8 @@ class DiffReport:
     """(old URN, new URN) of resources an alias carries over unchanged: nothing happens in Azure."""
     credentials: tuple[str, ...] = ()
     """One line per client whose credentials change (`tools.diff.credentials.words`)."""
+    entries: tuple[EntryChange, ...] = ()
+    """Entries of the stack file removed or renamed, with what they delete."""
 
     @property
     def changed(self) -> bool:
@@ -72,6 +75,7 @@ def build(stack: str, old: PlanDocument, new: PlanDocument) -> DiffReport:
         rotations=tuple(rotations(old, new)),
         renamed=tuple(sorted(classified.renamed)),
         credentials=tuple(credential_words(old, new)),
+        entries=tuple(entry_changes(old, new, tuple(changes))),
     )
 
 
@@ -138,6 +142,17 @@ def to_data(report: DiffReport) -> dict[str, Any]:
         ],
         "renamed": [{"oldUrn": old, "urn": new} for old, new in report.renamed],
         "credentials": list(report.credentials),
+        "entries": [
+            {
+                "kind": e.kind,
+                "name": e.name,
+                "renamedTo": e.renamed_to,
+                "deletes": list(e.deletes),
+                "creates": list(e.creates),
+                "words": e.words(),
+            }
+            for e in report.entries
+        ],
         "secretRotations": [
             {
                 "client": r.client,
