@@ -7,12 +7,11 @@ The token itself is never printed: only what it says (issuer, audience, caller, 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
-import time
 from pathlib import Path
 
+from tools import clock
 from tools.check_token.application_access import application_access
 from tools.check_token.evaluation import evaluate
 from tools.check_token.fetching import DEFAULT_TIMEOUT_SECONDS, MetadataError
@@ -39,10 +38,12 @@ multi-tenant issuer, clock skew over five minutes) are called out with a WARNING
 
 examples:
   # every policy a request to API "status" runs through, as the plan of stack dev renders them
-  python -m tools check-token --stack dev --api status --token-file token.jwt \\
-      --openid-config openid-configuration.json --jwks jwks.json --now 2026-10-01T12:00:00Z
-  # one rendered policy file, answer as JSON on stdout
-  python -m tools check-token --policy out/policies/product-partners.xml --token "$TOKEN" --json -
+  venv/bin/python -m tools check-token --stack dev --api status \\
+      --token-file docs/examples/billing-daemon-partners.jwt --now 2026-10-01T00:10:00Z \\
+      --openid-config docs/examples/openid-configuration.json --jwks docs/examples/jwks.json
+  # one policy file (`plan --policies-dir out/policies`), the token in $TOKEN, JSON on stdout
+  venv/bin/python -m tools check-token --policy out/policies/product-partners.xml --token "$TOKEN" \\
+      --openid-config docs/examples/openid-configuration.json --jwks docs/examples/jwks.json --json -
 
 exit codes:
   0  accepted (with --stack alone: the token's audience and caller belong to the stack)
@@ -335,25 +336,10 @@ def _read_overrides(specs: list[str]) -> dict[str, bytes]:
 
 def parse_now(value: str | None) -> float:
     """`--now`: UNIX seconds, or an ISO 8601 date-time (UTC when it names no zone)."""
-    if value is None:
-        return time.time()
     try:
-        now = float(value)
-    except ValueError:
-        try:
-            moment = datetime.datetime.fromisoformat(
-                value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-            )
-        except ValueError:
-            raise InputError(
-                f"--now: expected UNIX seconds or ISO 8601 (2026-10-01T12:00:00Z), got {value!r}"
-            ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.UTC)
-        now = moment.timestamp()
-    if not 0 <= now < 1e11:
-        raise InputError(f"--now: {value} is not a plausible time")
-    return now
+        return clock.parse_now(value)
+    except ValueError as error:
+        raise InputError(str(error)) from None
 
 
 def _timeout(value: float | None) -> float:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import textwrap
 from pathlib import Path
 
+from tools.clock import parse_now
 from tools.output_files import OutputError, make_directory, write_file
 from tools.stacks import STACKS_DIR
 
@@ -23,19 +25,24 @@ EPILOG = textwrap.dedent(
     deletions of what holds identity or data (Entra apps, service principals, client secrets, the APIM
     service, resource groups) come first, in words. Policies are compared by meaning (audiences,
     issuers, required claims, clock skew, validator, onward authentication), never by whitespace or
-    attribute order. Client secret rotations name the slot, the active slot and the end dates.
+    attribute order. Client secret rotations name the slot, the active slot and the end dates; a
+    secret that has expired, expires within 30 days or is not yet valid (against --now, default the
+    clock) is a warning (standard error and the report), and a secret the change would create
+    already expired is refused (exit 2). Entries of the stack file removed or renamed are said in
+    the stack file's words, with what they delete.
     Offline: no Azure, no credentials; the base is planned by its own code (`python -m tools plan` of
     that tree, run with this interpreter).
 
     examples:
-      python -m tools diff --stack dev
-      python -m tools diff --stack prod --base-plan out/prod-plan.json --markdown
+      venv/bin/python -m tools diff --stack dev
+      venv/bin/python -m tools diff --stack dev --base-plan out/dev-plan.json --markdown
 
     exit codes:
       0  nothing changes
       1  something changes (not an error: the report says what)
-      2  bad input: an invalid stack file ("config error: KEY: WHAT"), an unknown git ref, an
-         unreadable plan file, the base failing to plan, or a file not writable
+      2  bad input: an invalid stack file ("config error: KEY: WHAT", a secret the change would
+         create already expired among them), an unknown git ref, an unreadable plan file, the base
+         failing to plan, or a file not writable
     """
 )
 
@@ -76,6 +83,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the diff as Markdown for a pull-request comment instead of text",
     )
+    parser.add_argument(
+        "--now",
+        metavar="TIME",
+        help="check the secrets' dates as of TIME instead of the clock: UNIX seconds or ISO 8601 "
+        "(2026-10-01T12:00:00Z; no zone means UTC)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -85,10 +98,17 @@ def run(args: argparse.Namespace) -> int:
     from tools.diff.plans import BaseError, current_plan, default_base, plan_at_ref, read_plan_file
     from tools.diff.render import render_markdown, render_text
     from tools.diff.report import build, to_data
+    from tools.diff.rotation import created_secrets
     from tools.plan.engine import DuplicateUrnError
     from tools.plan.program import check_stack_file
+    from tools.plan.secret_dates import check_created, moment, print_warnings, stack_slots
 
     stack_file: Path = args.config or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
+    try:
+        now = moment(parse_now(args.now))
+    except ValueError as error:
+        print(f"diff: error: {error}", file=sys.stderr)
+        return 2
     try:
         check_stack_file(stack_file)
         # A saved plan is read first: a bad one is reported before any planning.
@@ -102,6 +122,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"diff: error: {error}", file=sys.stderr)
         return 2
     report = build(args.stack, base, head)
+    try:
+        # Against the clock: a check around the plans, never part of them (tools/plan/secret_dates.py).
+        slots = stack_slots(stack_file)
+        check_created(slots, now, created_secrets(head, [(c.action, c.urn) for c in report.changes]))
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return 2
+    report = dataclasses.replace(report, secret_warnings=tuple(print_warnings(slots, now)))
     data = json.dumps(to_data(report), indent=2, sort_keys=True) + "\n"
     if args.json is not None and args.json != STDOUT:
         try:

@@ -51,6 +51,10 @@ def _critical_line(change: ResourceChange) -> str:
 
 def render_text(report: DiffReport) -> str:
     lines = [f"Stack {report.stack}: {report.base} -> {report.head}", report.summary()]
+    if report.secret_warnings:
+        lines.append("")
+        lines.append("Client secret dates:")
+        lines.extend(f"  ! {w}" for w in report.secret_warnings)
     if report.entries:
         lines.append("")
         lines.append("Removed or renamed in the stack file:")
@@ -106,6 +110,9 @@ def render_markdown(report: DiffReport) -> str:
         "",
         f"Base: {report.base}. Head: {report.head}.",
     ]
+    if report.secret_warnings:
+        lines += ["", "> [!WARNING]", "> **Client secret dates**"]
+        lines += [f"> - {w}" for w in report.secret_warnings]
     if report.entries:
         lines += ["", "> [!CAUTION]", "> **Removed or renamed in the stack file**"]
         lines += [f"> - {e.words()}" for e in report.entries]

@@ -42,6 +42,8 @@ class DiffReport:
     """One line per client whose credentials change (`tools.diff.credentials.words`)."""
     entries: tuple[EntryChange, ...] = ()
     """Entries of the stack file removed or renamed, with what they delete."""
+    secret_warnings: tuple[str, ...] = ()
+    """Secret slots of the new side that have expired, expire within 30 days or are not yet valid."""
 
     @property
     def changed(self) -> bool:
@@ -141,6 +143,7 @@ def to_data(report: DiffReport) -> dict[str, Any]:
             for p in report.policies
         ],
         "renamed": [{"oldUrn": old, "urn": new} for old, new in report.renamed],
+        "secretWarnings": list(report.secret_warnings),
         "credentials": list(report.credentials),
         "entries": [
             {

@@ -7,7 +7,7 @@ rotation date, then slot name), as `apim_oauth.components.entra.client_app` pick
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -15,6 +15,7 @@ from tools.diff.plans import PlanDocument, Resource
 from tools.plan.urns import urn_name
 
 PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
+APPLICATION = "azuread:index/application:Application"
 
 
 @dataclass(frozen=True)
@@ -91,4 +92,25 @@ def rotations(old: PlanDocument, new: PlanDocument) -> list[Rotation]:
         now = tuple(sorted(after.get(client, []), key=lambda s: s.name))
         if was != now:
             found.append(Rotation(client, was, now))
+    return found
+
+
+def created_secrets(new: PlanDocument, changes: Iterable[tuple[str, str]]) -> set[tuple[str, str, str, str]]:
+    """(app display name, slot, startDate, endDate) of each secret the change creates: the passwords
+    in `changes` ((action, URN) of the new plan) created or replaced. The app is found by the object
+    ID the password's `applicationId` names (`/applications/<object ID>`)."""
+    apps = {
+        str(r.outputs.get("objectId")): str(r.inputs.get("displayName", ""))
+        for r in new.resources.values()
+        if r.type == APPLICATION
+    }
+    found: set[tuple[str, str, str, str]] = set()
+    for action, urn in changes:
+        resource = new.resources.get(urn)
+        if action not in ("create", "replace") or resource is None or resource.type != PASSWORD:
+            continue
+        rotate = cast("dict[str, Any]", resource.inputs.get("rotateWhenChanged") or {})
+        app = apps.get(str(resource.inputs.get("applicationId", "")).rsplit("/", 1)[-1], "")
+        start, end = str(resource.inputs.get("startDate", "")), str(resource.inputs.get("endDate", ""))
+        found.add((app, str(rotate.get("slot", "")), start, end))
     return found

@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tools.clock import parse_now
 from tools.output_files import OutputError, make_directory, write_file
 from tools.stacks import STACKS_DIR
 
@@ -23,10 +24,13 @@ EPILOG = textwrap.dedent(
     delete; each resource shows its options ([protect; retainOnDelete; ...], aliases, dependsOn) and
     the inputs set on it. Secrets are shown as [secret]. A stack planned before with the same stack
     file, program and packages is read from .cache/apim-oauth/plans/ (or $APIM_OAUTH_PLAN_CACHE).
+    A client secret that has expired, expires within 30 days or is not yet valid (against --now,
+    default the clock) is a "warning:" line on standard error; `diff` refuses one that a change
+    would create already expired.
 
     examples:
-      python -m tools plan --stack dev
-      python -m tools plan --stack prod --json out/prod.json --policies-dir out/prod-policies
+      venv/bin/python -m tools plan --stack dev
+      venv/bin/python -m tools plan --stack dev --json out/dev-plan.json --policies-dir out/policies
 
     exit codes:
       0  the plan was computed (and the files asked for were written)
@@ -68,6 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="also write the resource graph as a Mermaid flowchart (an edge per dependency) to FILE",
     )
+    parser.add_argument(
+        "--now",
+        metavar="TIME",
+        help="check the secrets' dates as of TIME instead of the clock: UNIX seconds or ISO 8601 "
+        "(2026-10-01T12:00:00Z; no zone means UTC); the plan itself never depends on the clock",
+    )
     parser.set_defaults(run=run)
 
 
@@ -79,10 +89,17 @@ def run(args: argparse.Namespace) -> int:
     from tools.plan.mermaid import mermaid
     from tools.plan.plan_json import plan_json
     from tools.plan.policy_files import write_policies
+    from tools.plan.secret_dates import moment, print_warnings, stack_slots
     from tools.plan.tree import render_tree
 
     stack_file: Path = args.config or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
     try:
+        now = moment(parse_now(args.now))
+    except ValueError as error:
+        print(f"plan: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        slots = stack_slots(stack_file)
         plan = planned(args.stack, stack_file)
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
@@ -101,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"plan: error: {error}", file=sys.stderr)
         return 2
     sys.stdout.write(plan_json(plan) if args.json == STDOUT else render_tree(plan) + "\n")
+    print_warnings(slots, now)
     return 0
 
 
