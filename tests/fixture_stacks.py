@@ -9,6 +9,7 @@ fixture here, or plans one with `config={...}` (tools/plan/testing.py).
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "stacks"
@@ -33,3 +34,35 @@ def stack_args(name: str) -> list[str]:
 
 
 DEV_FILE, PROD_FILE, CHINA_FILE = fixture_file(DEV), fixture_file(PROD), fixture_file(CHINA)
+
+EXAMPLE_STACKS = {"dev": DEV_FILE, "prod": PROD_FILE, "china": CHINA_FILE}
+"""The stacks the docs' examples are written on (`--stack dev`), as the project ships them: the fixtures
+they started as."""
+
+
+def example_checkout(destination: Path) -> Path:
+    """A copy of the repository whose stacks/ are the example stacks as shipped, a git repository on
+    `main` with one commit: where the commands the docs and `--help` show run in tests.
+
+    The docs' commands are examples on `dev`, `prod` and `china` (a `billing-daemon` client, a
+    `partners` product): run on the users' stacks, a team's first edit (removing that client) would fail
+    them. So they run on the stacks they were written for, whatever a team has made of stacks/.
+    """
+    from bench.fresh_clone import clean_environment, copy_repository
+
+    copy = copy_repository(destination)
+    for stack_file in (copy / "stacks").glob("Pulumi.*.yaml"):
+        stack_file.unlink()
+    for name, fixture in EXAMPLE_STACKS.items():
+        (copy / "stacks" / f"Pulumi.{name}.yaml").write_bytes(fixture.read_bytes())
+    identity = {"GIT_AUTHOR_NAME": "example", "GIT_AUTHOR_EMAIL": "example@example.com"}
+    identity |= {"GIT_COMMITTER_NAME": "example", "GIT_COMMITTER_EMAIL": "example@example.com"}
+    for git in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "example stacks"],
+    ):
+        subprocess.run(
+            ["git", *git], cwd=copy, env=clean_environment(**identity), check=True, capture_output=True
+        )
+    return copy

@@ -13,16 +13,19 @@ Every command line in the ```sh, ```bash, ```shell and ```console blocks of READ
   `# not offline: <reason>` (a check-token example on the reader's own token).
 - anything else fails `test_every_command_is_classified` until it is added to one of the lists.
 
-A page that changes the checkout (SANDBOXED: docs/add-a-stack.md adds a stack file) runs in a copy
-of the repository instead, where `cp` and `python3 tools/stacks.py` are offline too.
+The docs' commands are examples on the stacks `dev`, `prod` and `china` as the project ships them, not
+on whatever a team has made of its stacks/ (removing `billing-daemon` must not fail these tests): they
+run in a copy of the repository whose stacks/ are those examples (tests/fixture_stacks.py,
+`example_checkout`). A page that changes the checkout (SANDBOXED: docs/add-a-stack.md adds a stack
+file) runs in a copy of its own, where `cp` and `python3 tools/stacks.py` are offline too.
 
 `make plan` is run as its recipe's last line (read with `make -n plan`): the recipe's first lines
 create the virtualenv and install, which needs a network; this checks the command it ends with.
 
 The sample tokens in `docs/examples/` that the README's check-token examples use are derived here
-from the dev plan and a fixed seed (so they are reproducible, and no private key is checked in);
+from the example dev stack's plan and a fixed seed (so they are reproducible, and no private key is checked in);
 `test_examples_are_reproducible` fails when the plan's IDs change. Regenerate them with
-`venv/bin/python tests/repo/test_readme.py`.
+`venv/bin/python -m tests.repo.test_readme`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import re
 import shlex
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +47,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from bench.fresh_clone import copy_repository
+from apim_oauth.policies.cors import CorsPolicy, cors_element
+from apim_oauth.policies.rendering import render_policy_document
+from tests.fixture_stacks import example_checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -339,22 +345,28 @@ def run_offline(command: Command, out_dir: Path, cwd: Path = ROOT) -> Result:
 
 
 @pytest.fixture(scope="module")
-def readme_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[Command, Result]:
-    """Every offline command, run once in order (later ones read what earlier ones wrote); the
-    sandboxed pages' in a copy of the repository (their own files only, the same venv)."""
+def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The checkout the docs' commands run in: the repository with the example stacks as shipped."""
+    return example_checkout(tmp_path_factory.mktemp("examples") / "apim-oauth")
+
+
+@pytest.fixture(scope="module")
+def readme_runs(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> dict[Command, Result]:
+    """Every offline command, run once in order (later ones read what earlier ones wrote), in the
+    example checkout; the sandboxed pages' in a checkout of their own (the same venv)."""
     out_dir = tmp_path_factory.mktemp("readme") / "out"
-    runs = {command: run_offline(command, out_dir) for command in OFFLINE}
+    runs = {command: run_offline(command, out_dir, examples_dir) for command in OFFLINE}
     if IN_SANDBOX:
-        sandbox = copy_repository(tmp_path_factory.mktemp("sandbox") / "apim-oauth")
+        sandbox = example_checkout(tmp_path_factory.mktemp("sandbox") / "apim-oauth")
         runs |= {command: run_offline(command, out_dir, sandbox) for command in IN_SANDBOX}
     return runs
 
 
-def _plan_json(stack: str, directory: Path) -> dict[str, Any]:
+def _plan_json(stack: str, directory: Path, cwd: Path) -> dict[str, Any]:
     target = directory / f"{stack}-plan.json"
     subprocess.run(
         [sys.executable, "-m", "tools", "plan", "--stack", stack, "--json", str(target)],
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         timeout=TIMEOUT_SECONDS,
         check=True,
@@ -364,8 +376,8 @@ def _plan_json(stack: str, directory: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def dev_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _plan_json("dev", tmp_path_factory.mktemp("plan"))
+def dev_plan(tmp_path_factory: pytest.TempPathFactory, examples_dir: Path) -> dict[str, Any]:
+    return _plan_json("dev", tmp_path_factory.mktemp("plan"), examples_dir)
 
 
 # --- the sample tokens of docs/examples ---------------------------------------------------------
@@ -425,6 +437,22 @@ def sample_key() -> rsa.RSAPrivateKey:
     return numbers.private_key()
 
 
+def cors_policy() -> bytes:
+    """An API policy document with a `cors` for a single-page app at https://app.contoso.com, as the
+    program renders one: what `check-cors --help` checks a browser request against."""
+    root = ET.fromstring(render_policy_document(None))
+    inbound = root.find("inbound")
+    assert inbound is not None
+    policy = CorsPolicy(
+        origins=("https://app.contoso.com",),
+        methods=("GET", "POST"),
+        headers=("authorization", "content-type"),
+    )
+    inbound.insert(0, cors_element(policy))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode").encode() + b"\n"
+
+
 def sample_files(plan: Mapping[str, Any]) -> dict[str, bytes]:
     """docs/examples/*: Entra-like metadata and two app-only tokens for the dev stack's billing-daemon.
 
@@ -480,6 +508,7 @@ def sample_files(plan: Mapping[str, Any]) -> dict[str, bytes]:
         return (json.dumps(value, indent=2) + "\n").encode()
 
     return {
+        "api-echo-cors.xml": cors_policy(),
         "openid-configuration.json": document(openid),
         "jwks.json": document(jwks),
         "billing-daemon-partners.jwt": token(
@@ -632,7 +661,7 @@ def test_examples_are_reproducible(dev_plan: dict[str, Any]) -> None:
     ]
     assert not stale, (
         f"docs/examples/{', '.join(stale)} no longer match the dev plan: regenerate with "
-        "`venv/bin/python tests/repo/test_readme.py` and review the README's check-token output"
+        "`venv/bin/python -m tests.repo.test_readme` and review the README's check-token output"
     )
 
 
@@ -641,7 +670,7 @@ def write_examples() -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as directory:
-        plan = _plan_json("dev", Path(directory))
+        plan = _plan_json("dev", Path(directory), example_checkout(Path(directory) / "apim-oauth"))
     EXAMPLES.mkdir(parents=True, exist_ok=True)
     for name, content in sample_files(plan).items():
         (EXAMPLES / name).write_bytes(content)

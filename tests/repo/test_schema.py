@@ -43,8 +43,13 @@ def test_committed_schema_is_what_the_model_generates() -> None:
 
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=[p.stem for p in STACK_FILES])
-def test_every_stack_file_validates_and_names_the_schema_for_editors(path: Path) -> None:
-    assert path.read_text(encoding="utf-8").splitlines()[0] == LANGUAGE_SERVER_LINE
+def test_every_stack_file_validates_against_the_schema(path: Path) -> None:
+    # What any stack keeps, written from scratch or copied: the schema accepts it. The editor's
+    # schema line is a help, not a rule (.vscode/settings.json maps stacks/ to the schema anyway);
+    # where a file has one, it must name the schema beside it.
+    lines = path.read_text(encoding="utf-8").splitlines()
+    named = [line for line in lines if line.startswith("# yaml-language-server:")]
+    assert named in ([], [LANGUAGE_SERVER_LINE]), named
     assert errors_of(stack(path)) == []
 
 

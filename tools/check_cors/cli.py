@@ -26,13 +26,14 @@ standard (a '*' in allowed headers never covers Authorization). Tested against h
 
 examples:
   # the cors the plan of stack dev renders for API echo
-  python -m tools check-cors --stack dev --api echo --origin https://echo.dev.contoso.example \\
+  venv/bin/python -m tools check-cors --stack dev --api echo --origin https://echo.dev.contoso.example \
       --method POST --header authorization --header content-type
   # a policy document of your own
-  python -m tools check-cors --policy api-echo.xml --origin https://app.contoso.com \\
-      --method GET --header authorization
-  python -m tools check-cors --policy api-echo.xml --origin https://app.contoso.com \\
-      --method POST --header authorization --header "content-type: application/json" --json
+  venv/bin/python -m tools check-cors --policy docs/examples/api-echo-cors.xml \
+      --origin https://app.contoso.com --method GET --header authorization
+  venv/bin/python -m tools check-cors --policy docs/examples/api-echo-cors.xml \
+      --origin https://app.contoso.com --method POST --header authorization \
+      --header "content-type: application/json" --json
 
 exit codes:
   0  admitted: the page gets the response

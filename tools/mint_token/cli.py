@@ -24,8 +24,9 @@ roles or delegated scopes the product's policy requires. No real gateway accepts
 is not the tenant's.
 
 examples:
-  python -m tools mint-token --stack dev --client billing-daemon --product partners
-  python -m tools mint-token --stack prod --client reporting-daemon --product reporting --out /tmp/t --now 2026-10-01T12:00:00Z
+  venv/bin/python -m tools mint-token --stack dev --client billing-daemon --product partners
+  venv/bin/python -m tools mint-token --stack prod --client reporting-daemon --product reporting \\
+      --out out/tokens --now 2026-10-01T12:00:00Z
 
 exit codes:
   0  minted and written
