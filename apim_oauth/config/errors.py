@@ -41,12 +41,14 @@ REQUIRED_BECAUSE: Mapping[tuple[str, ...], str] = {
 
 
 class ConfigError(ValueError):
-    """A stack configuration value that cannot be deployed; `path` names the key."""
+    """A stack configuration value that cannot be deployed; `path` names the key, `where` (when the
+    configuration came from a file) its `FILE:LINE` (`locations.locate`)."""
 
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
+    def __init__(self, path: str, message: str, *, where: str = "") -> None:
+        super().__init__(f"{where}: {path}: {message}" if where else f"{path}: {message}")
         self.path = path
         self.message = message
+        self.where = where
 
 
 def fail(at: str, message: str, *, other: str = "") -> PydanticCustomError:

@@ -201,6 +201,19 @@ def check_depth(value: object, name: str) -> None:
             pending.extend((child, depth + 1) for child in cast("list[object]", current))
 
 
+def compose_yaml(text: str, name: str) -> yaml.Node | None:
+    """The node tree of the YAML document `text`, each node with its marks (line and column in the
+    text), as the loader reads it; raises DocumentError. For a document `load_yaml` has read (its depth
+    and aliases already bounded)."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError as error:
+        raise _yaml_problem(error, text, name) from None
+    finally:
+        loader.dispose()
+
+
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:

@@ -20,6 +20,7 @@ from apim_oauth.config.apim import ApimSettings
 from apim_oauth.config.apis import BASE_DIR, ApiSettings
 from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.errors import NAMESPACE, ConfigError, from_validation
+from apim_oauth.config.locations import named
 from apim_oauth.config.products import ProductSettings
 from apim_oauth.config.reading import DocumentError, load_json, looks_like_json
 from apim_oauth.config.rules.backend import check_apis, check_backend, check_providers
@@ -110,6 +111,14 @@ def parse(config: Mapping[str, Any], *, base_dir: Path) -> Settings:
     `base_dir` is where relative file paths in the configuration (OpenAPI documents) start.
     """
     raw = {k: _decode(k, v) if k.startswith(f"{NAMESPACE}:") else v for k, v in config.items()}
+    try:
+        return _settings(raw, base_dir)
+    except ConfigError as error:
+        # A person finds an entry by its name, not its position (locations.named).
+        raise named(error, raw) from None
+
+
+def _settings(raw: Mapping[str, Any], base_dir: Path) -> Settings:
     try:
         stack = StackConfig.model_validate(raw, context={STACK_FILE: True, BASE_DIR: base_dir})
     except ValidationError as error:

@@ -185,7 +185,7 @@ def test_bad_openapi_documents_are_config_errors(document: str, expected: str, t
     config["apim-oauth:apis"][0] = {**config["apim-oauth:apis"][0], "openApi": name, "oauth": None}
     with pytest.raises(ConfigError) as caught:
         parse(config, base_dir=project)
-    assert caught.value.path == "apim-oauth:apis[0].openApi"
+    assert caught.value.path == "apim-oauth:apis[echo].openApi"
     assert expected in caught.value.message
     assert "\n" not in str(caught.value)
 

@@ -106,37 +106,37 @@ BAD: list[tuple[str, list[Edit], str, str]] = [
     (
         "no such Entra app",
         [ledger_onward(app="ledger-backend")],
-        f"apim-oauth:apis[{LEDGER}].onward.app",
+        "apim-oauth:apis[ledger].onward.app",
         "no Entra app 'ledger-backend' in the stack",
     ),
     (
         "resource a GUID",
         [ledger_onward(resource="0b4f6a57-1d9e-4a8f-9c3e-5a7b2d1e0f64")],
-        f"apim-oauth:apis[{LEDGER}].onward.resource",
+        "apim-oauth:apis[ledger].onward.resource",
         "neither the backend app's client ID nor one of its identifier URIs",
     ),
     (
         "resource another URI",
         [ledger_onward(resource="api://3f2a1c4e-8b7d-4e6f-9a1b-2c3d4e5f6a7b/other")],
-        f"apim-oauth:apis[{LEDGER}].onward.resource",
+        "apim-oauth:apis[ledger].onward.resource",
         "neither the backend app's client ID nor one of its identifier URIs",
     ),
     (
         "resource a policy expression",
         [ledger_onward(resource="@(context.Request.Url.Host)")],
-        f"apim-oauth:apis[{LEDGER}].onward.resource",
+        "apim-oauth:apis[ledger].onward.resource",
         "policy expression",
     ),
     (
         "unknown onward kind",
         [ledger_onward(auth="client-certificate")],
-        f"apim-oauth:apis[{LEDGER}].onward.auth",
+        "apim-oauth:apis[ledger].onward.auth",
         "'managed-identity'",
     ),
     (
         "unknown onward key",
         [ledger_onward(clientId="x")],
-        f"apim-oauth:apis[{LEDGER}].onward.clientId",
+        "apim-oauth:apis[ledger].onward.clientId",
         "unknown key",
     ),
     (
@@ -145,31 +145,31 @@ BAD: list[tuple[str, list[Edit], str, str]] = [
             lambda c: products(c)[PARTNERS].update(apis=["echo", "status"]),
             lambda c: products(c)[REPORTING].update(apis=["reports", "ledger"]),
         ],
-        f"apim-oauth:apis[{LEDGER}].onward",
+        "apim-oauth:apis[ledger].onward",
         "never the backend",
     ),
     (
         "onward on an audience-is-backend product",
         [lambda c: products(c)[REPORTING].update(onward={"auth": "managed-identity"})],
-        f"apim-oauth:products[{REPORTING}].onward",
+        "apim-oauth:products[reporting].onward",
         "audience: backend",
     ),
     (
         "onward on an apim-managed product",
         [lambda c: products(c)[INTERNAL].update(onward={"auth": "managed-identity"})],
-        f"apim-oauth:products[{INTERNAL}].onward",
+        "apim-oauth:products[internal].onward",
         "applies to entra-app products",
     ),
     (
         "onward on the product and its API",
         [lambda c: products(c)[PARTNERS].update(onward={"auth": "managed-identity"})],
-        f"apim-oauth:apis[{LEDGER}].onward",
+        "apim-oauth:apis[ledger].onward",
         "already gets onward authentication from its product partners",
     ),
     (
         "API in no product",
         [lambda c: products(c)[PARTNERS].update(apis=["echo", "status"])],
-        f"apim-oauth:apis[{LEDGER}].onward",
+        "apim-oauth:apis[ledger].onward",
         "in no product",
     ),
     (
@@ -226,6 +226,6 @@ def test_cli_reports_a_bad_resource_as_one_config_error_line(tmp_path: Path) -> 
         timeout=120,
     )
     assert done.returncode == 2
-    assert done.stderr.startswith(f"config error: apim-oauth:apis[{LEDGER}].onward.resource: ")
+    assert done.stderr.startswith(f"config error: apim-oauth:apis[ledger].onward.resource: ")
     assert len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr

@@ -18,6 +18,9 @@ from tests.fixture_stacks import DEV_FILE
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEV = load_stack_file(DEV_FILE)
 KEY = "apim-oauth:apis[0].oauth.operations"
+"""The key as a message names it (by position)."""
+NAMED = "apim-oauth:apis[echo].oauth.operations"
+"""The key as an error's path names it (the entry by its name)."""
 DOCUMENT = {
     "openapi": "3.0.3",
     "info": {"title": "Orders", "version": "1"},
@@ -67,5 +70,5 @@ def test_an_operation_apim_would_not_create_as_named_is_refused(
 ) -> None:
     with pytest.raises(ConfigError) as caught:
         settings_with(tmp_path, *references)
-    assert caught.value.path == f"{KEY}{at}.operationId"
+    assert caught.value.path == f"{NAMED}{at}.operationId"
     assert phrase in caught.value.message

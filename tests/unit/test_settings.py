@@ -168,29 +168,29 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     ("publisher email", set_in("apim.publisherEmail", "platform"), "apim-oauth:apim.publisherEmail", "email"),
     ("apis not a list", set_in("apis", {"name": "echo"}), "apim-oauth:apis", "must be a list"),
     ("duplicate API name", set_in("apis[1].name", "echo"), "apim-oauth:apis[1].name", "duplicate API name"),
-    ("API path used twice", set_in("apis[1].path", "Echo"), "apim-oauth:apis[1].path", "duplicate API path"),
+    ("API path used twice", set_in("apis[1].path", "Echo"), "apim-oauth:apis[status].path", "duplicate API path"),
     (
         "service URL not https",
         set_in("apis[1].serviceUrl", "http://status"),
-        "apim-oauth:apis[1].serviceUrl",
+        "apim-oauth:apis[status].serviceUrl",
         "https",
     ),
     (
         "OpenAPI file missing",
         set_in("apis[0].openApi", "apis/nope.yaml"),
-        "apim-oauth:apis[0].openApi",
+        "apim-oauth:apis[echo].openApi",
         "does not exist",
     ),
     (
         "OpenAPI not a document",
         set_in("apis[0].openApi", "Pulumi.yaml"),
-        "apim-oauth:apis[0].openApi",
+        "apim-oauth:apis[echo].openApi",
         "not an OpenAPI",
     ),
     (
         "unknown operation",
         set_in("apis[0].oauth.operations[0].operationId", "deleteEcho"),
-        "apim-oauth:apis[0].oauth.operations[0].operationId",
+        "apim-oauth:apis[echo].oauth.operations[0].operationId",
         "no operation",
     ),
     (
@@ -257,10 +257,10 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     (
         "product names a missing API",
         set_in("products[0].apis[0]", "billing"),
-        "apim-oauth:products[0].apis[0]",
+        "apim-oauth:products[partners].apis[0]",
         "no API named",
     ),
-    ("product with no APIs", set_in("products[0].apis", []), "apim-oauth:products[0].apis", "at least 1"),
+    ("product with no APIs", set_in("products[0].apis", []), "apim-oauth:products[partners].apis", "at least 1"),
     (
         "duplicate product name",
         set_in("products[1].name", "partners"),
@@ -270,31 +270,31 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     (
         "product without oauth",
         set_in("products[0].oauth", None),
-        "apim-oauth:products[0].oauth",
+        "apim-oauth:products[partners].oauth",
         "is required",
     ),
     (
         "oauth without mode",
         set_in("products[0].oauth.mode", None),
-        "apim-oauth:products[0].oauth.mode",
+        "apim-oauth:products[partners].oauth.mode",
         "is required",
     ),
     (
         "owner of an entra-app product",
         set_in("products[0].oauth.owner", "tools-owner"),
-        "apim-oauth:products[0].oauth.owner",
+        "apim-oauth:products[partners].oauth.owner",
         "applies to apim-managed mode only",
     ),
     (
         "roles of an apim-managed product",
         set_in("products[2].oauth.roles", ["Status.Read.All"]),
-        "apim-oauth:products[2].oauth.roles",
+        "apim-oauth:products[internal].oauth.roles",
         "applies to entra-app mode only",
     ),
     (
         "API-level keys without roles or scopes",
         set_in("apis[0].oauth.clockSkewSeconds", 30),
-        "apim-oauth:apis[0].oauth.clockSkewSeconds",
+        "apim-oauth:apis[echo].oauth.clockSkewSeconds",
         "applies with roles or scopes at this level",
     ),
     (
@@ -306,61 +306,61 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     (
         "unknown OAuth mode",
         set_in("products[0].oauth.mode", "basic"),
-        "apim-oauth:products[0].oauth.mode",
+        "apim-oauth:products[partners].oauth.mode",
         "not one of",
     ),
     (
         "apim-managed without owner",
         add_item("products", OWNERLESS_PRODUCT),
-        "apim-oauth:products[3].oauth.owner",
+        "apim-oauth:products[extra].oauth.owner",
         "is required",
     ),
     (
         "owner not a user",
         set_in("products[2].oauth.owner", "nobody"),
-        "apim-oauth:products[2].oauth.owner",
+        "apim-oauth:products[internal].oauth.owner",
         "no APIM user",
     ),
     (
         "apim-managed on Consumption",
         both(set_in("apim.sku", "Consumption"), set_in("apim.capacity", 0)),
-        "apim-oauth:products[2].oauth.mode",
+        "apim-oauth:products[internal].oauth.mode",
         "not available on the Consumption SKU",
     ),
     (
         "scopes required of daemons",
         set_in("products[0].oauth.audience", "backend"),
-        "apim-oauth:products[0].oauth",
+        "apim-oauth:products[partners].oauth",
         "requires no role",
     ),
     (
         "scp demanded of client-credentials",
         set_in("apis[0].oauth.operations[0].callers", "application"),
-        "apim-oauth:apis[0].oauth.operations[0].scopes",
+        "apim-oauth:apis[echo].oauth.operations[0].scopes",
         "never 'scp'",
     ),
     (
         "client names a missing product",
         set_in("clients[0].products[0]", "gold"),
-        "apim-oauth:clients[0].products[0]",
+        "apim-oauth:clients[billing-daemon].products[0]",
         "no product named",
     ),
     (
         "client granted an undefined role",
         set_in("clients[0].roles", ["Echo.Delete.All"]),
-        "apim-oauth:clients[0].roles[0]",
+        "apim-oauth:clients[billing-daemon].roles[0]",
         "defines no app role",
     ),
     (
         "client granted an undefined scope",
         set_in("clients[0].scopes", ["Echo.Delete"]),
-        "apim-oauth:clients[0].scopes[0]",
+        "apim-oauth:clients[billing-daemon].scopes[0]",
         "defines no scope",
     ),
     (
         "client mixes modes",
         set_in("clients[0].products", ["partners", "internal"]),
-        "apim-oauth:clients[0].products",
+        "apim-oauth:clients[billing-daemon].products",
         "mixes",
     ),
     (
@@ -372,37 +372,37 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     (
         "secret date not a date",
         set_in("clients[0].secret.slots.blue", "2026-02-30"),
-        "apim-oauth:clients[0].secret.slots.blue",
+        "apim-oauth:clients[billing-daemon].secret.slots.blue",
         "not a calendar date",
     ),
     (
         "secret slot unknown",
         set_in("clients[0].secret.slots.red", "2026-01-01"),
-        "apim-oauth:clients[0].secret.slots.red",
+        "apim-oauth:clients[billing-daemon].secret.slots.red",
         "unknown key",
     ),
     (
         "secret valid too long",
         set_in("clients[0].secret.validityDays", 1000),
-        "apim-oauth:clients[0].secret.validityDays",
+        "apim-oauth:clients[billing-daemon].secret.validityDays",
         "between 1 and 730",
     ),
     (
         "secret on an apim-managed client",
         set_in("clients[2].secret", {"slots": {"blue": "2026-01-01"}}),
-        "apim-oauth:clients[2].secret",
+        "apim-oauth:clients[ops-console].secret",
         "entra-app products only",
     ),
     (
         "clock skew unbounded",
         set_in("products[0].oauth.clockSkewSeconds", 3600),
-        "apim-oauth:products[0].oauth.clockSkewSeconds",
+        "apim-oauth:products[partners].oauth.clockSkewSeconds",
         "between 0 and 300",
     ),
     (
         "API policy under a product app audience",
         set_in("products[0].apis", ["status", "echo"]),
-        "apim-oauth:apis[0].oauth",
+        "apim-oauth:apis[echo].oauth",
         "no token passes both",
     ),
     (
@@ -410,43 +410,43 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         set_in(
             "products[1].oauth", {"mode": "entra-app", "audience": "backend", "roles": ["Status.Read.All"]}
         ),
-        "apim-oauth:apis[0].oauth",
+        "apim-oauth:apis[echo].oauth",
         "expects delegated callers",
     ),
     (
         "operation requiring nothing",
         set_in("apis[0].oauth.operations[0].scopes", None),
-        "apim-oauth:apis[0].oauth.operations[0]",
+        "apim-oauth:apis[echo].oauth.operations[0]",
         "requires no role or scope",
     ),
     (
         "client lacks the product's scope",
         set_in("clients[1].scopes", ["Echo.Write"]),
-        "apim-oauth:clients[1].scopes",
+        "apim-oauth:clients[web-portal].scopes",
         "requires any of the scopes Echo.Read",
     ),
     (
         "API in two open products",
         set_in("products[1].apis", ["echo", "status"]),
-        "apim-oauth:products[1].apis[1]",
+        "apim-oauth:products[portal].apis[1]",
         "already in product 'partners' (apim-oauth:products[0].apis[0])",
     ),
     (
         "own keys on an entra-app product",
         set_in("products[0].subscriptionKey", True),
-        "apim-oauth:products[0].subscriptionKey",
+        "apim-oauth:products[partners].subscriptionKey",
         "use mode: apim-managed",
     ),
     (
         "API shared by entra-app and apim-managed",
         set_in("products[2].apis", ["status"]),
-        "apim-oauth:products[2].apis[0]",
+        "apim-oauth:products[internal].apis[0]",
         "also in product 'partners' (apim-oauth:products[0].apis[0])",
     ),
     (
         "operationId the document does not define, in neither spelling",
         set_in("apis[0].oauth.operations[0].operationId", "post/echo"),
-        "apim-oauth:apis[0].oauth.operations[0].operationId",
+        "apim-oauth:apis[echo].oauth.operations[0].operationId",
         "by operationId or by the name APIM gives it (operations: getEcho (getecho), postEcho (postecho))",
     ),
     (
@@ -481,7 +481,7 @@ def test_a_client_on_a_backend_audience_product_must_hold_its_role() -> None:
     prod[key("clients")][1]["roles"] = ["Status.Read.All"]
     with pytest.raises(ConfigError) as caught:
         parse(prod, base_dir=PROJECT_DIR)
-    assert caught.value.path == "apim-oauth:clients[1].roles"
+    assert caught.value.path == "apim-oauth:clients[reporting-daemon].roles"
     assert "requires any of the roles Reports.Read.All" in caught.value.message
 
 
@@ -490,7 +490,7 @@ def test_azure_ad_token_validator_needs_a_linked_client() -> None:
     del prod[key("clients")][1]
     with pytest.raises(ConfigError) as caught:
         parse(prod, base_dir=PROJECT_DIR)
-    assert caught.value.path == "apim-oauth:products[1].oauth.validator"
+    assert caught.value.path == "apim-oauth:products[reporting].oauth.validator"
 
 
 def test_openapi_file_that_does_not_parse_is_a_config_error(tmp_path: Path) -> None:
@@ -498,7 +498,7 @@ def test_openapi_file_that_does_not_parse_is_a_config_error(tmp_path: Path) -> N
     config = edited(set_in("apis[0].openApi", "broken.yaml"))
     with pytest.raises(ConfigError) as caught:
         parse(config, base_dir=tmp_path)
-    assert caught.value.path == "apim-oauth:apis[0].openApi"
+    assert caught.value.path == "apim-oauth:apis[echo].openApi"
     assert "does not parse" in caught.value.message
 
 

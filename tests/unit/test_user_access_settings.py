@@ -22,31 +22,31 @@ BAD: list[tuple[str, Edit, str, str]] = [
     (
         "http redirect URI off localhost",
         set_in(f"clients[{WEB_PORTAL}].signIn.redirectUris", ["http://portal.dev.contoso.example/cb"]),
-        f"apim-oauth:clients[{WEB_PORTAL}].signIn.redirectUris[0]",
+        "apim-oauth:clients[web-portal].signIn.redirectUris[0]",
         "http only for localhost",
     ),
     (
         "redirect URI too long",
         set_in(f"clients[{ECHO_SPA}].signIn.redirectUris", ["https://echo.contoso.example/" + "a" * 240]),
-        f"apim-oauth:clients[{ECHO_SPA}].signIn.redirectUris[0]",
+        "apim-oauth:clients[echo-spa].signIn.redirectUris[0]",
         "at most 256",
     ),
     (
         "redirect URI with a wildcard",
         set_in(f"clients[{ECHO_SPA}].signIn.redirectUris", ["https://*.contoso.example/"]),
-        f"apim-oauth:clients[{ECHO_SPA}].signIn.redirectUris[0]",
+        "apim-oauth:clients[echo-spa].signIn.redirectUris[0]",
         "wildcard",
     ),
     (
         "redirect URI without a path",
         set_in(f"clients[{ECHO_SPA}].signIn.redirectUris", ["https://echo.contoso.example"]),
-        f"apim-oauth:clients[{ECHO_SPA}].signIn.redirectUris[0]",
+        "apim-oauth:clients[echo-spa].signIn.redirectUris[0]",
         "trailing slash",
     ),
     (
         "custom scheme on a SPA",
         set_in(f"clients[{ECHO_SPA}].signIn.redirectUris", ["myapp://callback"]),
-        f"apim-oauth:clients[{ECHO_SPA}].signIn.redirectUris[0]",
+        "apim-oauth:clients[echo-spa].signIn.redirectUris[0]",
         "https",
     ),
     (
@@ -55,7 +55,7 @@ BAD: list[tuple[str, Edit, str, str]] = [
             f"clients[{ECHO_SPA}].signIn.redirectUris",
             ["https://echo.contoso.example/", "https://echo.contoso.example/"],
         ),
-        f"apim-oauth:clients[{ECHO_SPA}].signIn.redirectUris[1]",
+        "apim-oauth:clients[echo-spa].signIn.redirectUris[1]",
         "duplicate",
     ),
     (
@@ -64,51 +64,51 @@ BAD: list[tuple[str, Edit, str, str]] = [
             f"clients[{ECHO_SPA}].signIn.redirectUris",
             [f"https://echo.contoso.example/{i}" for i in range(257)],
         ),
-        f"apim-oauth:clients[{ECHO_SPA}].signIn.redirectUris",
+        "apim-oauth:clients[echo-spa].signIn.redirectUris",
         "at most 256",
     ),
     (
         "implicit ID tokens on a SPA",
         set_in(f"clients[{ECHO_SPA}].signIn.implicitIdTokens", True),
-        f"apim-oauth:clients[{ECHO_SPA}].signIn.implicitIdTokens",
+        "apim-oauth:clients[echo-spa].signIn.implicitIdTokens",
         "web platform only",
     ),
     (
         "secret on a SPA",
         set_in(f"clients[{ECHO_SPA}].secret", {"slots": {"blue": "2026-11-01"}}),
-        f"apim-oauth:clients[{ECHO_SPA}].secret",
+        "apim-oauth:clients[echo-spa].secret",
         "cannot keep a secret",
     ),
     (
         "web app without a secret",
         set_in(f"clients[{WEB_PORTAL}].secret", None),
-        f"apim-oauth:clients[{WEB_PORTAL}].secret",
+        "apim-oauth:clients[web-portal].secret",
         "is required for a web app",
     ),
     (
         "sign-in on an apim-managed client",
         set_in("clients[2].signIn", {"platform": "spa", "redirectUris": ["https://ops.contoso.example/"]}),
-        "apim-oauth:clients[2].signIn",
+        "apim-oauth:clients[ops-console].signIn",
         "entra-app products only",
     ),
     # A PKCE console on a server name with capitals.
     (
         "PKCE console on a server name with capitals",
         set_in("apis[0].testConsole.serverName", "Echo"),
-        "apim-oauth:apis[0].testConsole.serverName",
+        "apim-oauth:apis[echo].testConsole.serverName",
         "lower case",
     ),
     (
         "code-grant console without a secret",
         set_in("apis[0].testConsole.grant", "authorizationCode"),
-        "apim-oauth:apis[0].testConsole.secret",
+        "apim-oauth:apis[echo].testConsole.secret",
         "is required with grant authorizationCode",
     ),
     # A portal feature on a SKU without a developer portal.
     (
         "test console on Consumption",
         both(WITHOUT_APIM_MANAGED, set_in("apim.sku", "Consumption")),
-        "apim-oauth:apis[0].testConsole",
+        "apim-oauth:apis[echo].testConsole",
         "no developer portal",
     ),
     (
@@ -143,7 +143,7 @@ BAD: list[tuple[str, Edit, str, str]] = [
     (
         "test console on an API no delegated product covers",
         set_in("apis[1].testConsole", {"grant": "authorizationCodeWithPkce"}),
-        "apim-oauth:apis[1].testConsole",
+        "apim-oauth:apis[status].testConsole",
         "no product admits user tokens",
     ),
     # Assignment targets that are not GUIDs.
