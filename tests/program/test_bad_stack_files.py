@@ -76,7 +76,8 @@ def test_an_unclosed_list_names_where_the_parser_stopped(
 def test_an_impossible_date_names_its_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = dev_with("blue: 2026-09-01", "blue: 2026-13-01")
     assert plan_error(tmp_path, text, capsys) == (
-        "apim-oauth:clients[0].secret.slots.blue: '2026-13-01' is not a calendar date"
+        f"FILE:{line_of(text, 'blue: 2026-13-01')}: "
+        "apim-oauth:clients[billing-daemon].secret.slots.blue: '2026-13-01' is not a calendar date"
     )
 
 
@@ -205,7 +206,8 @@ def test_an_openapi_date_that_is_no_date_stays_text(tmp_path: Path) -> None:
 @pytest.mark.slow  # a fresh interpreter per command line
 def test_the_command_line_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     stack_file = tmp_path / "Pulumi.bad.yaml"
-    stack_file.write_text(dev_with("blue: 2026-09-01", "blue: 2026-13-01"), encoding="utf-8")
+    text = dev_with("blue: 2026-09-01", "blue: 2026-13-01")
+    stack_file.write_text(text, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "tools", "plan", "--stack", "bad", "--config", str(stack_file)],
         cwd=PROJECT_DIR,
@@ -216,5 +218,69 @@ def test_the_command_line_exits_2_with_one_line_and_no_traceback(tmp_path: Path)
     )
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.splitlines() == [
-        "config error: apim-oauth:clients[0].secret.slots.blue: '2026-13-01' is not a calendar date"
+        f"config error: {stack_file}:{line_of(text, 'blue: 2026-13-01')}: "
+        "apim-oauth:clients[billing-daemon].secret.slots.blue: '2026-13-01' is not a calendar date"
     ]
+
+
+# Where a rule's mistake is: `FILE:LINE: key path (entries by name): what is wrong`.
+
+SPA_URIS = "      redirectUris: [https://echo.dev.contoso.example/, http://localhost:5173/]"
+
+
+def test_a_value_in_a_nested_list_points_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Block style: the second scope of the web-portal client, a list inside a list entry.
+    text = dev_with(
+        "      scopes: [Echo.Read, Echo.Write]\n      # A server-side",
+        "      scopes:\n        - Echo.Read\n        - Echo.Nope\n      # A server-side",
+    )
+    assert plan_error(tmp_path, text, capsys) == (
+        f"FILE:{line_of(text, '- Echo.Nope')}: apim-oauth:clients[web-portal].scopes[1]: "
+        "the backend app defines no scope 'Echo.Nope'"
+    )
+
+
+def test_a_value_in_a_flow_style_list_points_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = dev_with(SPA_URIS, SPA_URIS.replace("http://localhost:5173/", "http://app.example/"))
+    message = plan_error(tmp_path, text, capsys)
+    assert message.startswith(
+        f"FILE:{line_of(text, 'http://app.example/')}: apim-oauth:clients[echo-spa].signIn.redirectUris[1]: "
+    )
+    assert "http" in message.split(": ", 2)[2]
+
+
+def test_a_missing_key_points_at_its_entry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = dev_with("      displayName: Web portal (dev)\n", "")
+    assert plan_error(tmp_path, text, capsys) == (
+        f"FILE:{line_of(text, '- name: web-portal')}: apim-oauth:clients[web-portal].displayName: is required"
+    )
+
+
+def test_a_missing_top_level_key_points_at_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "\n".join(line for line in DEV.splitlines() if not line.startswith("  apim-oauth:tenantId:"))
+    assert plan_error(tmp_path, text + "\n", capsys) == (
+        f"FILE:{line_of(text, 'config:')}: apim-oauth:tenantId: is required"
+    )
+
+
+def test_entries_are_named_without_a_file_too() -> None:
+    # Settings built from a dict (as tests and the engine give them): the key path, entries by name.
+    config = load_stack_file(DEV_FILE)
+    config["apim-oauth:clients"][3]["signIn"]["redirectUris"][0] = "ftp://echo.example/"
+    with pytest.raises(ConfigError) as caught:
+        parse(config, base_dir=PROJECT_DIR)
+    assert caught.value.path == "apim-oauth:clients[echo-spa].signIn.redirectUris[0]"
+    assert caught.value.where == ""
+    assert str(caught.value).startswith("apim-oauth:clients[echo-spa].signIn.redirectUris[0]: ")
+
+
+def test_entries_whose_names_clash_keep_their_position(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = dev_with("    - name: web-portal\n", "    - name: billing-daemon\n")
+    message = plan_error(tmp_path, text, capsys)
+    assert message.startswith(f"FILE:{line_of(text, 'Web portal (dev)') - 1}: apim-oauth:clients[1].name: ")

@@ -226,6 +226,10 @@ def test_cli_reports_a_bad_resource_as_one_config_error_line(tmp_path: Path) -> 
         timeout=120,
     )
     assert done.returncode == 2
-    assert done.stderr.startswith(f"config error: apim-oauth:apis[ledger].onward.resource: ")
+    lines = stack_file.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "api://not-the-backend" in text)
+    assert done.stderr.startswith(
+        f"config error: {stack_file}:{line}: apim-oauth:apis[ledger].onward.resource: "
+    )
     assert len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from tools.diff.rotation import created_secrets
     from tools.plan.engine import DuplicateUrnError
     from tools.plan.program import check_stack_file
-    from tools.plan.secret_dates import check_created, moment, print_warnings, stack_slots
+    from tools.plan.secret_dates import check_stack_created, moment, print_warnings, stack_slots
 
     stack_file: Path = args.config or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
     try:
@@ -125,7 +125,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Against the clock: a check around the plans, never part of them (tools/plan/secret_dates.py).
         slots = stack_slots(stack_file)
-        check_created(slots, now, created_secrets(head, [(c.action, c.urn) for c in report.changes]))
+        check_stack_created(
+            stack_file, slots, now, created_secrets(head, [(c.action, c.urn) for c in report.changes])
+        )
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2

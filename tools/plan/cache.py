@@ -28,6 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, cast
 
+from apim_oauth.config.errors import ConfigError
+from apim_oauth.config.locations import locate
 from tools.plan import sdk
 from tools.plan.model import SECRET, Plan, RecordedAlias, RecordedResource
 from tools.plan.program import PROJECT_DIR, check_stack_name, compute_plan, read_stack_config
@@ -49,7 +51,8 @@ def cache_dir() -> Path:
 def planned(stack: str, stack_file: Path) -> Plan:
     """The plan of `stack` from `stack_file`: from the cache, or computed and kept.
 
-    ConfigError (exit 2) as `compute_plan` raises it; failures are never cached.
+    ConfigError (exit 2) as `compute_plan` raises it, at its line of `stack_file`; failures are never
+    cached.
     """
     config = read_stack_config(stack_file)
     check_stack_name(stack)  # before the cache: the name is part of every URN a cached plan holds
@@ -57,7 +60,10 @@ def planned(stack: str, stack_file: Path) -> Plan:
     found = load(key)
     if found is not None:
         return found
-    plan = compute_plan(stack, config)
+    try:
+        plan = compute_plan(stack, config)
+    except ConfigError as error:
+        raise locate(error, config, stack_file) from None
     store(key, plan)
     return plan
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from apim_oauth.config.clients import SecretSettings
 from apim_oauth.config.errors import NAMESPACE, ConfigError
+from apim_oauth.config.locations import locate
 from apim_oauth.config.settings import Settings, parse
 from tools.plan.program import PROJECT_DIR, read_stack_config
 
@@ -132,8 +133,25 @@ def moment(seconds: float) -> dt.datetime:
 
 
 def stack_slots(stack_file: Path) -> list[SlotDates]:
-    """The secret slots of a stack file; ConfigError when it does not read or parse."""
-    return slot_dates(parse(read_stack_config(stack_file), base_dir=PROJECT_DIR))
+    """The secret slots of a stack file; ConfigError (at its line) when it does not read or parse."""
+    config = read_stack_config(stack_file)
+    try:
+        return slot_dates(parse(config, base_dir=PROJECT_DIR))
+    except ConfigError as error:
+        raise locate(error, config, stack_file) from None
+
+
+def check_stack_created(
+    stack_file: Path,
+    slots: list[SlotDates],
+    now: dt.datetime,
+    created: Collection[tuple[str, str, str, str]] | None = None,
+) -> None:
+    """`check_created`, the error at its line of `stack_file`."""
+    try:
+        check_created(slots, now, created)
+    except ConfigError as error:
+        raise locate(error, read_stack_config(stack_file), stack_file) from None
 
 
 def print_warnings(slots: list[SlotDates], now: dt.datetime) -> list[str]:

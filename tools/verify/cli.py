@@ -34,16 +34,17 @@ EPILOG = textwrap.dedent(
     from --arm-responses FILE, and compares them by meaning with the plan, as `tools diff` does.
 
     examples:
-      python -m tools verify --stack dev --matrix
-      python -m tools verify --stack prod --matrix --markdown --json out/prod-matrix.json
-      python -m tools verify --stack dev --gateway http://127.0.0.1:8080 --issuer local
-      python -m tools verify --stack dev --gateway https://apim-oauth-dev.azure-api.net --outputs out/dev.json --drift
+      venv/bin/python -m tools verify --stack dev --matrix
+      venv/bin/python -m tools verify --stack prod --matrix --markdown --json out/prod-matrix.json
+      venv/bin/python -m tools verify --stack dev --gateway http://127.0.0.1:8080 --issuer local
+      venv/bin/python -m tools verify --stack dev --gateway https://apim-oauth-dev.azure-api.net --outputs out/dev.json --drift
 
     exit codes:
       0  the matrix was computed (--matrix); every cell holds (--gateway); no drift (--drift)
       1  a cell differs (the report names the cell and the likely reason), or the deployment drifted
-      2  bad input: an invalid stack file ("config error: KEY: WHAT"), a policy the evaluator cannot
-         read, a gateway URL refused or not answering, ARM not readable, or a file not writable
+      2  bad input: an invalid stack file ("config error: FILE:LINE: KEY: WHAT"), a policy the
+         evaluator cannot read, a gateway URL refused or not answering, ARM not readable, or a file
+         not writable
     """
 )
 
