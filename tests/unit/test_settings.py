@@ -168,7 +168,12 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
     ("publisher email", set_in("apim.publisherEmail", "platform"), "apim-oauth:apim.publisherEmail", "email"),
     ("apis not a list", set_in("apis", {"name": "echo"}), "apim-oauth:apis", "must be a list"),
     ("duplicate API name", set_in("apis[1].name", "echo"), "apim-oauth:apis[1].name", "duplicate API name"),
-    ("API path used twice", set_in("apis[1].path", "Echo"), "apim-oauth:apis[status].path", "duplicate API path"),
+    (
+        "API path used twice",
+        set_in("apis[1].path", "Echo"),
+        "apim-oauth:apis[status].path",
+        "duplicate API path",
+    ),
     (
         "service URL not https",
         set_in("apis[1].serviceUrl", "http://status"),
@@ -260,7 +265,12 @@ BAD_CONFIGS: list[tuple[str, Edit, str, str]] = [
         "apim-oauth:products[partners].apis[0]",
         "no API named",
     ),
-    ("product with no APIs", set_in("products[0].apis", []), "apim-oauth:products[partners].apis", "at least 1"),
+    (
+        "product with no APIs",
+        set_in("products[0].apis", []),
+        "apim-oauth:products[partners].apis",
+        "at least 1",
+    ),
     (
         "duplicate product name",
         set_in("products[1].name", "partners"),
