@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     except MetadataError as error:
         return _unusable(f"metadata {error}")
     except StackError as error:
-        if error.config:  # already `config error: <key path>: <what is wrong>`
+        if error.config:  # already `config error: FILE:LINE: <key path>: <what is wrong>`
             print(error, file=sys.stderr)
             return EXIT_UNUSABLE
         return _unusable(str(error))

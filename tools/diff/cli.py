@@ -40,9 +40,9 @@ EPILOG = textwrap.dedent(
     exit codes:
       0  nothing changes
       1  something changes (not an error: the report says what)
-      2  bad input: an invalid stack file ("config error: KEY: WHAT", a secret the change would
-         create already expired among them), an unknown git ref, an unreadable plan file, the base
-         failing to plan, or a file not writable
+      2  bad input: an invalid stack file ("config error: FILE:LINE: KEY: WHAT", a secret the
+         change would create already expired among them), an unknown git ref, an unreadable plan
+         file, the base failing to plan, or a file not writable
     """
 )
 

@@ -34,8 +34,9 @@ EPILOG = textwrap.dedent(
 
     exit codes:
       0  the plan was computed (and the files asked for were written)
-      2  bad input: no such stack file, an invalid configuration (one line "config error: KEY: WHAT"),
-         two resources under one URN (the Pulumi engine refuses those too), or a file not writable
+      2  bad input: no such stack file, an invalid configuration (one line
+         "config error: FILE:LINE: KEY: WHAT"), two resources under one URN (the Pulumi engine
+         refuses those too), or a file not writable
     """
 )
 
