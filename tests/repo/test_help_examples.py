@@ -3,8 +3,10 @@
 `--json` and `--policies-dir` files are there for the examples after it).
 
 An example names only files of the repository, or files an earlier example writes under `out/`; `$TOKEN`
-is set to the sample token of docs/examples/ (a reader sets it to theirs). A token check or a CORS
-check may answer either way (exit 0 or 1); a diff may find changes (1); anything else must exit 0.
+is set to the sample token of docs/examples/ (a reader sets it to theirs). A token check, a CORS check
+or a run of the matrix may answer either way (exit 0 or 1); a diff may find changes (1); anything else
+must exit 0. The local gateway serves until stopped: its examples must listen on their port (a free
+one, for the 8080 shown), and the first one serves `verify --gateway`'s example.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import argparse
 import importlib
 import re
 import shlex
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,9 +29,13 @@ from tools.__main__ import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_TOKEN = ROOT / "docs" / "examples" / "billing-daemon-partners.jwt"
-VERDICTS = {"check-token": {0, 1}, "check-cors": {0, 1}, "diff": {0, 1}}
+VERDICTS = {"check-token": {0, 1}, "check-cors": {0, 1}, "diff": {0, 1}, "verify": {0, 1}}
 """Commands whose exit code is their answer; every other example must exit 0."""
 INTERPRETERS = ("venv/bin/python", "python")
+SERVERS = {"gateway"}
+"""Commands that serve until stopped: an example runs as shown when it listens on its port."""
+SHOWN_PORT = 8080
+"""The port the examples show; the test gives them a free one."""
 
 
 def help_text(command: str) -> str:
@@ -63,17 +71,67 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return example_checkout(tmp_path_factory.mktemp("help") / "apim-oauth")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _line(example: str, port: int) -> str:
+    """The example as this test runs it: this interpreter, and a free port for the one it shows."""
+    words = shlex.split(example)
+    assert words[0] in INTERPRETERS, example
+    line = shlex.join([sys.executable]) + example.removeprefix(words[0])
+    return line.replace(f":{SHOWN_PORT}", f":{port}").replace(f"--port {SHOWN_PORT}", f"--port {port}")
+
+
+def _listening(port: int, server: subprocess.Popen[str], seconds: float = 120) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def _serve(line: str, port: int, cwd: Path) -> tuple[subprocess.Popen[str], bool]:
+    """A serving example started (on `port`, or its own); whether it listened on `port`."""
+    server = subprocess.Popen(
+        ["/bin/sh", "-c", f"exec {line}" if "--port" in line else f"exec {line} --port {port}"],
+        cwd=cwd,
+        env=clean_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return server, _listening(port, server)
+
+
+def _stopped(server: subprocess.Popen[str], listened: bool) -> subprocess.CompletedProcess[str]:
+    server.terminate()
+    out, err = server.communicate(timeout=30)
+    # A server that listened and stopped when asked ran as shown: exit 0, as Ctrl-C gives.
+    return subprocess.CompletedProcess(server.args, 0 if listened else 2, out or "listening", err)
+
+
 @pytest.fixture(scope="module")
 def runs(checkout: Path) -> dict[str, subprocess.CompletedProcess[str]]:
-    """Each example, run once in order in the example checkout, with this interpreter."""
+    """Each example, run once in order in the example checkout, with this interpreter. A serving
+    command's first example listens while the others run (`verify --gateway` calls it); each one is
+    checked to listen, then stopped."""
     token = SAMPLE_TOKEN.read_text(encoding="utf-8").strip()
     done: dict[str, subprocess.CompletedProcess[str]] = {}
+    serving = [e for c, e in EXAMPLES if c in SERVERS]
+    port = _free_port()
+    started: tuple[subprocess.Popen[str], bool] | None = None
     for _, example in EXAMPLES:
-        words = shlex.split(example)
-        assert words[0] in INTERPRETERS, example
-        line = shlex.join([sys.executable]) + example.removeprefix(words[0])
+        if example in serving:
+            continue
+        if serving and f":{SHOWN_PORT}" in example and started is None:
+            started = _serve(_line(serving[0], port), port, checkout)
         done[example] = subprocess.run(
-            ["/bin/sh", "-c", line],
+            ["/bin/sh", "-c", _line(example, port)],
             cwd=checkout,
             env=clean_environment(TOKEN=token),
             capture_output=True,
@@ -81,6 +139,12 @@ def runs(checkout: Path) -> dict[str, subprocess.CompletedProcess[str]]:
             timeout=300,
             check=False,
         )
+    if started is not None:
+        done[serving[0]] = _stopped(*started)
+    for example in serving:
+        if example not in done:
+            own = _free_port()
+            done[example] = _stopped(*_serve(_line(example, own), own, checkout))
     return done
 
 

@@ -23,8 +23,8 @@ EPILOG = textwrap.dedent(
     validators fetch the tenant's real keys (network). docs/local-gateway.md lists what it does not emulate.
 
     examples:
-      python -m tools gateway --stack dev --port 8080
-      python -m tools gateway --stack dev --policy product-portal=my-portal-policy.xml
+      venv/bin/python -m tools gateway --stack dev --port 8080
+      venv/bin/python -m tools gateway --stack dev --policy product-portal=out/policies/product-portal.xml
 
     exit codes:
       0  stopped (Ctrl-C)
