@@ -106,15 +106,15 @@ def test_a_wildcard_stands_alone() -> None:
 @pytest.mark.parametrize(
     ("cors", "at", "says"),
     [
-        ({"origins": ["*"], "credentials": True}, "apis[0].cors.credentials", "cannot go with credentials"),
-        ({"origins": ["*", "https://a.example"]}, "apis[0].cors.origins", "alone"),
-        ({"origins": ["https://a.example/"]}, "apis[0].cors.origins[0]", "path"),
-        ({"origins": ["https://A.example"]}, "apis[0].cors.origins[0]", "capitals"),
-        ({"origins": ["a.example"]}, "apis[0].cors.origins[0]", "scheme://host"),
-        ({"origins": ["https://a.example", "https://a.example"]}, "apis[0].cors.origins[1]", "duplicate"),
-        ({"credentials": "yes"}, "apis[0].cors.credentials", ""),
-        ({"headers": ["X-Request-Id"]}, "apis[0].cors.headers[0]", "lower case"),
-        ({"headers": ["*"]}, "apis[0].cors.headers[0]", "lower case"),
+        ({"origins": ["*"], "credentials": True}, "apis[echo].cors.credentials", "cannot go with credentials"),
+        ({"origins": ["*", "https://a.example"]}, "apis[echo].cors.origins", "alone"),
+        ({"origins": ["https://a.example/"]}, "apis[echo].cors.origins[0]", "path"),
+        ({"origins": ["https://A.example"]}, "apis[echo].cors.origins[0]", "capitals"),
+        ({"origins": ["a.example"]}, "apis[echo].cors.origins[0]", "scheme://host"),
+        ({"origins": ["https://a.example", "https://a.example"]}, "apis[echo].cors.origins[1]", "duplicate"),
+        ({"credentials": "yes"}, "apis[echo].cors.credentials", ""),
+        ({"headers": ["X-Request-Id"]}, "apis[echo].cors.headers[0]", "lower case"),
+        ({"headers": ["*"]}, "apis[echo].cors.headers[0]", "lower case"),
     ],
 )
 def test_cors_mistakes_name_their_key(cors: dict[str, Any], at: str, says: str) -> None:
@@ -125,7 +125,7 @@ def test_cors_mistakes_name_their_key(cors: dict[str, Any], at: str, says: str) 
 
 def test_cors_without_any_origin_is_an_error() -> None:
     caught = error(lambda c: api(c, "status").update(cors={}))
-    assert caught.path == "apim-oauth:apis[1].cors.origins"
+    assert caught.path == "apim-oauth:apis[status].cors.origins"
 
 
 def test_an_options_operation_on_a_browser_api_is_an_error(tmp_path: Path) -> None:
@@ -138,7 +138,7 @@ def test_an_options_operation_on_a_browser_api_is_an_error(tmp_path: Path) -> No
         encoding="utf-8",
     )
     caught = error(lambda _: None, base_dir=tmp_path)
-    assert caught.path == "apim-oauth:apis[0].openApi"
+    assert caught.path == "apim-oauth:apis[echo].openApi"
     assert "OPTIONS operation" in caught.message
 
 
@@ -177,25 +177,25 @@ def _on_tier(sku: str, limits: dict[str, int]) -> Callable[[Config], None]:
 @pytest.mark.parametrize(
     ("edit", "at", "says"),
     [
-        (_limits("partners", {}), "products[0].limits", "sets no limit"),
+        (_limits("partners", {}), "products[partners].limits", "sets no limit"),
         (
             _limits("partners", {"calls": 1, "period": 301}),
-            "products[0].limits.period",
+            "products[partners].limits.period",
             "300",
         ),
         (
             _limits("partners", {"quota": 1, "quotaPeriod": 60}),
-            "products[0].limits.quotaPeriod",
+            "products[partners].limits.quotaPeriod",
             "300",
         ),
         (
             _limits("partners", {"quota": 1, "period": 60}),
-            "products[0].limits.period",
+            "products[partners].limits.period",
             "with calls",
         ),
-        (_limits("internal", {"calls": 1}), "products[2].limits", "entra-app"),
-        (_on_tier("Consumption", {"calls": 10}), "products[0].limits.calls", "Consumption"),
-        (_on_tier("StandardV2", {"quota": 5}), "products[0].limits.quota", "classic tiers"),
+        (_limits("internal", {"calls": 1}), "products[internal].limits", "entra-app"),
+        (_on_tier("Consumption", {"calls": 10}), "products[partners].limits.calls", "Consumption"),
+        (_on_tier("StandardV2", {"quota": 5}), "products[partners].limits.quota", "classic tiers"),
     ],
 )
 def test_limits_mistakes_name_their_key(edit: Callable[[Config], None], at: str, says: str) -> None:
