@@ -106,7 +106,11 @@ def test_a_wildcard_stands_alone() -> None:
 @pytest.mark.parametrize(
     ("cors", "at", "says"),
     [
-        ({"origins": ["*"], "credentials": True}, "apis[echo].cors.credentials", "cannot go with credentials"),
+        (
+            {"origins": ["*"], "credentials": True},
+            "apis[echo].cors.credentials",
+            "cannot go with credentials",
+        ),
         ({"origins": ["*", "https://a.example"]}, "apis[echo].cors.origins", "alone"),
         ({"origins": ["https://a.example/"]}, "apis[echo].cors.origins[0]", "path"),
         ({"origins": ["https://A.example"]}, "apis[echo].cors.origins[0]", "capitals"),
