@@ -115,8 +115,10 @@ def test_an_openapi_document_of_40000_operations_reads_in_seconds(tmp_path: Path
 def test_an_api_path_with_dot_segments_or_odd_characters_is_refused(
     path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    message = plan_error(tmp_path, dev_with("      path: inventory", f"      path: '{path}'"), capsys)
-    assert message.startswith("apim-oauth:apis[2].path: ")
+    text = dev_with("      path: inventory", f"      path: '{path}'")
+    line = next(n for n, at in enumerate(text.splitlines(), 1) if f"path: '{path}'" in at)
+    message = plan_error(tmp_path, text, capsys)
+    assert message.startswith(f"FILE:{line}: apim-oauth:apis[inventory].path: ")
     assert "RFC 3986 section 5.2.4" in message
 
 
