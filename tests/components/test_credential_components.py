@@ -20,7 +20,8 @@ from apim_oauth.components.entra.app_credentials import (
     certificate_key_id,
     federated_credentials,
 )
-from apim_oauth.components.entra.client_app import AppRoleGrant
+from apim_oauth.components.entra.backend_api import Owners
+from apim_oauth.components.entra.client_app import AppRoleGrant, ClientApp, ClientAppArgs
 from apim_oauth.components.entra.managed_identity_caller import (
     ManagedIdentityCaller,
     ManagedIdentityCallerArgs,
@@ -207,3 +208,29 @@ def test_readers_get_key_vault_secrets_user_on_each_secret_alone() -> None:
         assert a.inputs["roleDefinitionId"].startswith(a.inputs["scope"].split("/resourceGroups/")[0])
     assert scoped == names
     assert not _delivery(existing=True, readers=()).of_type(RBAC)
+
+
+def test_a_client_app_with_federated_credentials_and_a_certificate_has_no_password() -> None:
+    trust = FederatedTrust(
+        "github-prod",
+        "github-prod",
+        "https://token.actions.githubusercontent.com",
+        "repo:a/b:pull_request",
+        TOKEN_EXCHANGE_AUDIENCE,
+    )
+    cert = CertificateCredential("MAo=", "cd" * 32, "2026-09-01T00:00:00Z", "2027-09-01T00:00:00Z")
+
+    def program() -> None:
+        grant = AppRoleGrant("backend-echo-read-all", "backend-client-id", BACKEND_SP, ROLE_ID)
+        args = ClientAppArgs(
+            "Ledger sync", None, (grant,), (), Owners([PRINCIPAL]), federated=(trust,), certificate=cert
+        )
+        app = ClientApp("ledger-sync", args)
+        pulumi.export("secret", app.client_secret)
+
+    plan = run(program)
+    (component,) = [r for r in plan.resources if r.type == "apim-oauth:entra:ClientApp"]
+    assert [r.parent for r in plan.of_type(FEDERATED)] == [component.urn]
+    assert [r.parent for r in plan.of_type(CERTIFICATE)] == [component.urn]
+    assert not plan.of_type(PASSWORD)
+    assert plan.outputs["secret"] is None

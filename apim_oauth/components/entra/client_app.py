@@ -1,5 +1,6 @@
-"""A client app that calls the APIs: its permissions, the admin consent for them, its secrets, and
-how it signs users in (its platform and redirect URIs).
+"""A client app that calls the APIs: its permissions, the admin consent for them, its secrets or its
+other credentials (federated, a certificate: `app_credentials`), and how it signs users in (its
+platform and redirect URIs).
 
 The portal steps of registering a client app (docs/sources.md#protecting-an-api-with-entra-apps) as one component. The resources it may call are wired in by the parent as grants
 (an app role on an API's service principal, or delegated scopes), so this module knows nothing of
@@ -22,6 +23,12 @@ import pulumi_azuread as azuread
 
 from apim_oauth.azure.clouds import TokenVersion
 from apim_oauth.azure.redirect_uris import Platform
+from apim_oauth.components.entra.app_credentials import (
+    CertificateCredential,
+    FederatedTrust,
+    certificate_credential,
+    federated_credentials,
+)
 from apim_oauth.components.entra.backend_api import SIGN_IN_AUDIENCE, Owners
 
 # Users of any organization's tenant (entra-docs `howto-convert-app-to-be-multi-tenant.md`).
@@ -119,6 +126,10 @@ class ClientAppArgs:
     """Optional claims Entra adds to the ID tokens it issues to this app (e.g. `email`)."""
     multitenant: bool = False
     """Let users of other tenants sign in (`AzureADMultipleOrgs`)."""
+    federated: tuple[FederatedTrust, ...] = ()
+    """Federated identity credentials: external tokens it may exchange for its own (no secret)."""
+    certificate: CertificateCredential | None = None
+    """Its public certificate, when it signs its client assertions with the private key."""
 
 
 def secret_start_date(slot: SecretSlot) -> str:
@@ -221,6 +232,9 @@ class ClientApp(pulumi.ComponentResource):
     """Grant key -> the admin consent of those delegated scopes."""
     passwords: dict[str, azuread.ApplicationPassword]
     """Slot name -> its password."""
+    federated_credentials: dict[str, azuread.ApplicationFederatedIdentityCredential]
+    """Trust key -> its federated identity credential."""
+    certificate: azuread.ApplicationCertificate | None
 
     def __init__(self, name: str, args: ClientAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("apim-oauth:entra:ClientApp", name, None, opts)
@@ -237,6 +251,12 @@ class ClientApp(pulumi.ComponentResource):
         if args.secret is not None:
             self._secrets(name, args.secret)
             self.client_secret = pulumi.Output.secret(self.passwords[args.secret.active.name].value)
+        self.federated_credentials = federated_credentials(name, self.application.id, args.federated, self)
+        self.certificate = (
+            certificate_credential(name, self.application.id, args.certificate, self)
+            if args.certificate
+            else None
+        )
 
         self.client_id = self.application.client_id
         self.service_principal_object_id = self.service_principal.object_id
