@@ -98,10 +98,11 @@ def credentials(plan: PlanDocument) -> dict[str, ClientCredentials]:
 
 
 def _kind(items: Mapping[str, str]) -> str:
+    # A secret may stay beside federated credentials or a certificate while callers move: the kind is the other.
     for prefix, kind in (
-        ("secret slot", "secret"),
         ("federated", "federated"),
         ("certificate", "certificate"),
+        ("secret slot", "secret"),
     ):
         if any(item.startswith(prefix) for item in items):
             return kind
