@@ -15,6 +15,7 @@ from typing import Any
 
 import pulumi
 
+from apim_oauth import credential_args
 from apim_oauth.azure.developer_portal import console_redirect_uri, portal_base_url, sign_in_redirect_uri
 from apim_oauth.azure.naming import grant_key
 from apim_oauth.components.apim.api import Api, ApiArgs, OpenApiImport
@@ -25,7 +26,6 @@ from apim_oauth.components.apim.entra_app_product import EntraAppProductArgs
 from apim_oauth.components.apim.service import ApimUser, Service, ServiceArgs
 from apim_oauth.components.entra.backend_api import AppRole, BackendApi, BackendApiArgs, Owners, Scope
 from apim_oauth.components.entra.client_app import (
-    AppRoleGrant,
     ClientAppArgs,
     ClientSecret,
     DelegatedGrant,
@@ -133,26 +133,20 @@ def client_app_args(
     backend: BackendApi,
     product_apps: Mapping[str, ProductApp],
 ) -> ClientAppArgs:
-    """An entra-app client: the backend's roles and the products' roles it holds, and its scopes."""
+    """An entra-app client: the backend's roles and the products' roles it holds, its scopes, and
+    how it proves itself (secrets, federated credentials, a certificate: `credential_args`)."""
     b = backend
-    grants = [
-        AppRoleGrant(grant_key("backend", r), b.client_id, b.service_principal_object_id, b.role_ids[r])
-        for r in c.roles
-    ]
-    grants += [
-        AppRoleGrant(grant_key("product", p), app.client_id, app.service_principal_object_id, app.role_id)
-        for p in c.products
-        if (app := product_apps.get(p)) is not None
-    ]
     delegated = DelegatedGrant("", b.client_id, b.service_principal_object_id, c.scopes, b.scope_ids)
     return ClientAppArgs(
         display_name=c.display_name,
         secret=optional_secret(c.secret),
-        role_grants=tuple(grants),
+        role_grants=credential_args.role_grants(c.roles, c.products, backend, product_apps),
         delegated=(delegated,) if c.scopes else (),
         owners=owners,
         sign_in=sign_in(c.sign_in),
         token_version=s.backend.token_version if c.sign_in else None,
+        federated=credential_args.federated_trusts(c.federated),
+        certificate=credential_args.certificate(c.certificate),
     )
 
 

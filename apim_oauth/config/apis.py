@@ -25,11 +25,8 @@ from apim_oauth.config.developer_portal import TestConsoleConfig
 from apim_oauth.config.errors import fail
 from apim_oauth.config.reading import DocumentError, load_json, load_yaml, looks_like_json
 from apim_oauth.config.requirements import TokenRequirements
-from apim_oauth.config.types import SLUG, SLUG_HINT, Flag, Model, Text, distinct
+from apim_oauth.config.types import BASE_DIR, SLUG, SLUG_HINT, Flag, Model, Text, distinct
 from apim_oauth.policies.cors import origin_problem
-
-BASE_DIR = "base-dir"
-"""Validation context key: where relative file paths in the configuration start."""
 
 BACKEND_APP = "backend"
 """The name `onward.app` gives the stack's one API app (`apim-oauth:backend`)."""

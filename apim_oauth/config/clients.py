@@ -21,9 +21,21 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from apim_oauth.azure.redirect_uris import MAX_PER_APP, Platform, redirect_uri_problem
+from apim_oauth.config.credentials import Certificate, CredentialKind, FederatedCredentials, ManagedIdentity
 from apim_oauth.config.errors import fail
 from apim_oauth.config.requirements import Roles, Scopes
-from apim_oauth.config.types import SLUG, SLUG_HINT, Between, Date, Flag, Model, Name, Text, distinct
+from apim_oauth.config.types import (
+    SLUG,
+    SLUG_HINT,
+    Between,
+    Date,
+    Flag,
+    Model,
+    Name,
+    ObjectId,
+    Text,
+    distinct,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,9 @@ class SecretSettings(Model):
     validity_days: Annotated[int, Between(1, 730)] = 180
     """Days each secret stays valid from its rotation date (Entra's portal offers at most 24 months)."""
     slot_dates: SecretSlots = Field(alias="slots")
+    readers: tuple[ObjectId, ...] = ()
+    """With `apim-oauth:keyVault`: principals (object IDs) granted Key Vault Secrets User on this
+    client's secrets, besides the vault's own `readers`."""
 
     @model_validator(mode="after")
     def _ends_in_range(self) -> Self:
@@ -130,3 +145,44 @@ class ClientConfig(Model):
     """apim-managed: the APIM user that owns the client; defaults to its products' owner."""
     sign_in: ClientSignIn | None = None
     """entra-app: how the client signs users in (platform, redirect URIs); unset for a daemon."""
+    federated: FederatedCredentials | None = None
+    """entra-app: federated identity credentials (GitHub Actions, Kubernetes, another OIDC issuer):
+    external tokens the client exchanges for its own, no secret."""
+    certificate: Certificate | None = None
+    """entra-app: the path of the client's public certificate (PEM or DER) in the project."""
+    managed_identity: ManagedIdentity | None = None
+    """entra-app: an existing Azure managed identity is the caller; no app registration is made."""
+
+    @property
+    def credential_kind(self) -> CredentialKind:
+        """How the client proves itself: the key naming its credential (`secret` only when alone)."""
+        if self.managed_identity is not None:
+            return "managedIdentity"
+        if self.federated is not None:
+            return "federated"
+        if self.certificate is not None:
+            return "certificate"
+        return "secret" if self.secret is not None else "none"
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> Self:
+        # One way to prove itself; a secret may stay beside federated credentials or a certificate
+        # while callers move off it (docs/design/callers-without-secrets.md, section 2).
+        given = [
+            k for k, v in (("federated", self.federated), ("certificate", self.certificate)) if v is not None
+        ]
+        given += ["managedIdentity"] if self.managed_identity is not None else []
+        if len(given) > 1:
+            raise fail(
+                given[1], f"give one of federated, certificate or managedIdentity, not also {given[0]}"
+            )
+        if self.managed_identity is None:
+            return self
+        for key, value in (("secret", self.secret), ("signIn", self.sign_in)):
+            if value is not None:
+                raise fail(key, "does not apply to a managed identity: it has no app registration of its own")
+        if self.scopes:
+            raise fail(
+                "scopes", "a managed identity signs in no user: it holds app roles, not delegated scopes"
+            )
+        return self

@@ -17,8 +17,9 @@ from pydantic import ValidationError
 
 from apim_oauth.azure.clouds import Cloud
 from apim_oauth.config.apim import ApimSettings
-from apim_oauth.config.apis import BASE_DIR, ApiSettings
+from apim_oauth.config.apis import ApiSettings
 from apim_oauth.config.backend import BackendSettings
+from apim_oauth.config.credentials import KeyVaultConfig
 from apim_oauth.config.errors import NAMESPACE, ConfigError, from_validation
 from apim_oauth.config.locations import named
 from apim_oauth.config.products import ProductSettings
@@ -29,10 +30,12 @@ from apim_oauth.config.rules.clients import (
     ApimManagedClientSettings,
     ClientSettings,
     EntraAppClientSettings,
+    ManagedIdentityClientSettings,
     check_azure_ad_token_clients,
     check_client_sign_in,
     resolve_clients,
 )
+from apim_oauth.config.rules.credentials import check_managed_identity_client_ids, check_secret_readers
 from apim_oauth.config.rules.onward import Onward, resolve_onward, with_gateway_role
 from apim_oauth.config.rules.people import (
     DeveloperPortalSettings,
@@ -46,10 +49,10 @@ from apim_oauth.config.rules.products import (
     check_products,
 )
 from apim_oauth.config.stack import StackConfig
-from apim_oauth.config.types import STACK_FILE
+from apim_oauth.config.types import BASE_DIR, STACK_FILE
 from apim_oauth.policies.cors import CorsPolicy
 
-OBJECT_KEYS = ("apim", "apis", "backend", "products", "clients", "owners", "developerPortal")
+OBJECT_KEYS = ("apim", "apis", "backend", "products", "clients", "owners", "developerPortal", "keyVault")
 """The structured keys: the engine hands them to the program as JSON text."""
 
 
@@ -74,6 +77,8 @@ class Settings:
     the gateway's app role)."""
     cors: tuple[ApiCors, ...] = ()
     """The `cors` of each API a browser calls (`rules.browsers`)."""
+    key_vault: KeyVaultConfig | None = None
+    """The vault client secrets are delivered to; None: secrets are stack outputs."""
 
     def cors_for(self, api: str) -> CorsPolicy | None:
         """The `cors` API `api`'s policy starts with, if a browser calls it."""
@@ -85,6 +90,10 @@ class Settings:
     @property
     def entra_app_clients(self) -> tuple[EntraAppClientSettings, ...]:
         return tuple(c for c in self.clients if isinstance(c, EntraAppClientSettings))
+
+    @property
+    def managed_identity_clients(self) -> tuple[ManagedIdentityClientSettings, ...]:
+        return tuple(c for c in self.clients if isinstance(c, ManagedIdentityClientSettings))
 
     @property
     def apim_managed_clients(self) -> tuple[ApimManagedClientSettings, ...]:
@@ -133,6 +142,8 @@ def _settings(raw: Mapping[str, Any], base_dir: Path) -> Settings:
     clients = resolve_clients(stack)
     check_azure_ad_token_clients(stack.products, stack.apis, clients)
     check_client_sign_in(stack)
+    check_managed_identity_client_ids(stack, clients)
+    check_secret_readers(stack)
     portal = resolve_developer_portal(stack)
     check_assignments(stack, portal)
     cors = resolve_cors(stack, clients, portal)
@@ -151,6 +162,7 @@ def _settings(raw: Mapping[str, Any], base_dir: Path) -> Settings:
         developer_portal=portal,
         onward=onward,
         cors=cors,
+        key_vault=stack.key_vault,
     )
 
 

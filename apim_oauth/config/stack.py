@@ -16,6 +16,7 @@ from apim_oauth.config.apim import ApimSettings
 from apim_oauth.config.apis import ApiSettings
 from apim_oauth.config.backend import BackendSettings
 from apim_oauth.config.clients import ClientConfig
+from apim_oauth.config.credentials import KeyVaultConfig
 from apim_oauth.config.developer_portal import DeveloperPortalConfig
 from apim_oauth.config.errors import NAMESPACE, fail, key
 from apim_oauth.config.products import Product
@@ -82,6 +83,8 @@ class StackConfig(Model):
     `up`; unlisted, an app keeps the owner that created it (docs/lifecycle.md)."""
     developer_portal: DeveloperPortalConfig | None = Field(default=None, alias=key("developerPortal"))
     """The developer portal: its custom host, and developer sign-in with Entra ID."""
+    key_vault: KeyVaultConfig | None = Field(default=None, alias=key("keyVault"))
+    """Where client secrets go instead of the stack outputs (docs/rotate-a-client-secret.md)."""
     location: str | None = Field(default=None, alias="azure-native:location")
     """The default Azure region of the azure-native provider (and of `apim-oauth:apim.location`)."""
     azure_native_environment: str | None = Field(default=None, alias="azure-native:environment")

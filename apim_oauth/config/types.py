@@ -37,6 +37,9 @@ T = TypeVar("T")
 
 STACK_FILE = "stack-file"
 """Validation context key: set when the input is a stack file, which must use the documented key names."""
+BASE_DIR = "base-dir"
+"""Validation context key: where relative file paths in the configuration start (OpenAPI documents,
+certificates)."""
 
 
 class Model(BaseModel):

@@ -9,7 +9,7 @@ role assignment for its identity depend on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from apim_oauth import component_args as args
+from apim_oauth import credential_args
 from apim_oauth.azure.token_audience import token_audience
 from apim_oauth.component_args import Audience
 from apim_oauth.components.apim.api import Api
@@ -28,7 +29,10 @@ from apim_oauth.components.apim.service import Service
 from apim_oauth.components.entra.backend_api import BackendApi, Owners
 from apim_oauth.components.entra.client_app import ClientApp
 from apim_oauth.components.entra.gateway_access import GatewayAccess
+from apim_oauth.components.entra.managed_identity_caller import ManagedIdentityCaller
 from apim_oauth.components.entra.product_app import ProductApp
+from apim_oauth.components.keyvault.secret_delivery import SecretDelivery
+from apim_oauth.components.keyvault.vault import SecretVault
 from apim_oauth.components.user_access import UserAccess
 from apim_oauth.config.products import EntraAppProductSettings
 from apim_oauth.config.rules.clients import api_clients
@@ -59,6 +63,15 @@ class EntraApps:
     """Product name -> its app (apim-managed products, entra-app products with `audience: product`)."""
     clients: dict[str, ClientApp]
     """Client name -> its app (entra-app clients)."""
+    identities: dict[str, ManagedIdentityCaller]
+    """Client name -> its grants (managed identities: no app)."""
+
+    def caller_ids(self, names: Iterable[str]) -> list[pulumi.Output[str]]:
+        """The client IDs of the named callers that have one (what `client-application-ids` lists)."""
+        ids = [
+            self.clients[n].client_id if n in self.clients else self.identities[n].client_id for n in names
+        ]
+        return [pulumi.Output.from_input(i) for i in ids if i is not None]
 
     @property
     def backend_audience(self) -> Audience:
@@ -101,7 +114,17 @@ def entra(at: Phase, s: Settings) -> EntraApps:
         )
         for c in s.entra_app_clients
     }
-    return EntraApps(owners, backend, product_apps, clients)
+    identities = {
+        c.name: ManagedIdentityCaller(
+            f"{at.name}-{c.name}",
+            credential_args.managed_identity_caller_args(
+                c.principal_id, c.client_id, c.roles, c.products, backend, product_apps
+            ),
+            at.child,
+        )
+        for c in s.managed_identity_clients
+    }
+    return EntraApps(owners, backend, product_apps, clients, identities)
 
 
 def service(at: Phase, s: Settings, apps: EntraApps) -> Gateway:
@@ -134,7 +157,7 @@ def apis(
     api_onward = {o.api: gateway.onward_resources[o.api] for o in s.onward if o.set_on == "api"}
     built: dict[str, Api] = {}
     for api in s.apis:
-        callers = [apps.clients[c.name].client_id for c in api_clients(api.name, s.products, s.clients)]
+        callers = apps.caller_ids(c.name for c in api_clients(api.name, s.products, s.clients))
         policy = None
         cors = s.cors_for(api.name)
         if api.requirements is not None or api.name in api_onward or cors is not None:
@@ -183,7 +206,9 @@ def products(
         if isinstance(p, EntraAppProductSettings):
             app = apps.product_apps.get(p.name)
             audience = Audience(app.client_id, app.app_id_uri) if app else apps.backend_audience
-            callers = [apps.clients[c.name].client_id for c in s.clients if p.name in c.products]
+            callers = apps.caller_ids(
+                c.name for c in (*s.entra_app_clients, *s.managed_identity_clients) if p.name in c.products
+            )
             onward = gateway.onward_resources[p.apis[0]] if p.onward else None
             xml = policies[f"product-{p.name}"] = args.policy_xml(
                 s, p.requirements, audience, callers, onward, limits=caller_limits(p, s.backend.token_version)
@@ -199,6 +224,27 @@ def products(
             managed = ApimManagedProduct(f"{at.name}-{p.name}", managed_args, at.child)
             built[p.name] = BuiltProduct(p.mode, managed.product_id, managed.resource_id, audience)
     return built
+
+
+def secrets(at: Phase, s: Settings, apps: EntraApps, apim: Service) -> dict[str, SecretDelivery]:
+    """With `keyVault`: the vault (in the service's resource group unless told), and each client's
+    secrets in it, readable by the named readers only."""
+    if s.key_vault is None:
+        return {}
+    vault_args = credential_args.secret_vault_args(
+        s.key_vault, apim.resource_group_name, s.apim.location, s.tenant_id
+    )
+    vault = SecretVault(f"{at.name}-secrets", vault_args, at.child)
+    deliveries: dict[str, SecretDelivery] = {}
+    for c in s.entra_app_clients:
+        if c.secret is None:
+            continue
+        readers = (*s.key_vault.readers, *c.secret.readers)
+        delivery = credential_args.secret_delivery_args(
+            c.name, apps.clients[c.name], vault, c.secret.active.name, readers
+        )
+        deliveries[c.name] = SecretDelivery(f"{at.name}-{c.name}-kv", delivery, at.child)
+    return deliveries
 
 
 def apim_clients(

@@ -42,6 +42,7 @@ class Deployment(pulumi.ComponentResource):
         self.policies = {}
         apps = phases.entra(at, s)
         gateway = phases.service(at, s, apps)
+        delivered = phases.secrets(at, s, apps, gateway.service)
         access = phases.people(at, s, apps, gateway.service)
         apis = phases.apis(at, s, apps, gateway, access, self.policies)
         phases.portal(at, access, apis, gateway.service)
@@ -54,7 +55,7 @@ class Deployment(pulumi.ComponentResource):
         self.token_endpoint = s.cloud.token_endpoint(s.tenant_id)
         self.backend = outputs.backend(s, apps)
         self.products = {p: outputs.product(s, built) for p, built in products.items()}
-        self.clients = outputs.clients(s, apps, apim_clients)
+        self.clients = outputs.clients(s, apps, apim_clients, delivered)
         self.developer_portal = access.summary
         self.onward = gateway.onward_checks
         self.register_outputs(

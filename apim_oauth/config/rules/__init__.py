@@ -11,7 +11,9 @@ naming the key to change.
 - `products`: products name existing APIs and APIM users; policy layers a token can pass; APIs
   shared between products; names joined into one resource name.
 - `clients`: each client resolved into the model of its products' mode (`EntraAppClientSettings`,
-  `ApimManagedClientSettings`), granted what its products require; clients that sign users in.
+  `ManagedIdentityClientSettings`, `ApimManagedClientSettings`), granted what its products require; clients that sign users in.
+- `credentials`: what each kind of credential needs from the rest: a managed identity's client ID
+  where `validate-azure-ad-token` lists callers, a vault for the secrets' readers.
 - `people`: the developer portal resolved (`DeveloperPortalSettings`: host, test consoles, sign-in),
   and who may sign in to the backend (AADSTS50105).
 - `onward`: how the gateway calls each API's backend with its own identity (`Onward`), and the

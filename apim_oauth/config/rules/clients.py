@@ -11,6 +11,7 @@ from typing import Literal
 
 from apim_oauth.config.apis import ApiSettings
 from apim_oauth.config.clients import ClientConfig, ClientSignIn, SecretSettings
+from apim_oauth.config.credentials import CertificateFile, CredentialKind, FederatedCredential
 from apim_oauth.config.errors import ConfigError, key
 from apim_oauth.config.products import ApimManagedProductSettings, EntraAppProductSettings, ProductSettings
 from apim_oauth.config.rules.backend import backend_role, backend_scope
@@ -31,10 +32,38 @@ class EntraAppClientSettings(Model):
     secret: SecretSettings | None = None
     sign_in: ClientSignIn | None = None
     """How the client signs users in; None for a daemon (client credentials only)."""
+    federated: tuple[FederatedCredential, ...] = ()
+    """Federated identity credentials: external tokens it exchanges for its own."""
+    certificate: CertificateFile | None = None
+    """Its public certificate, when it proves itself with the private key."""
+    credential_kind: CredentialKind = "none"
+    """How it proves itself (`ClientConfig.credential_kind`)."""
 
     @property
     def mode(self) -> Literal["entra-app"]:
         return "entra-app"
+
+
+class ManagedIdentityClientSettings(Model):
+    """An existing Azure managed identity that calls entra-app products: granted app roles, no app."""
+
+    name: str
+    display_name: str
+    products: tuple[str, ...]
+    roles: tuple[str, ...] = ()
+    """Backend app roles assigned to the identity."""
+    principal_id: str
+    """Its principal (object) ID, lowercase."""
+    client_id: str | None = None
+    """Its client ID (lowercase): the `azp`/`appid` of its tokens, listed by validate-azure-ad-token."""
+
+    @property
+    def mode(self) -> Literal["entra-app"]:
+        return "entra-app"
+
+    @property
+    def credential_kind(self) -> Literal["managedIdentity"]:
+        return "managedIdentity"
 
 
 class ApimManagedClientSettings(Model):
@@ -50,14 +79,32 @@ class ApimManagedClientSettings(Model):
     def mode(self) -> Literal["apim-managed"]:
         return "apim-managed"
 
+    @property
+    def credential_kind(self) -> Literal["secret"]:
+        """APIM issues its secrets to the owner (docs/rotate-a-client-secret.md)."""
+        return "secret"
 
-ClientSettings = EntraAppClientSettings | ApimManagedClientSettings
-"""A client, one model per mode (the mode of its products)."""
+
+ClientSettings = EntraAppClientSettings | ManagedIdentityClientSettings | ApimManagedClientSettings
+"""A client, one model per mode (the mode of its products); a managed identity is its own model."""
+EntraAppCaller = EntraAppClientSettings | ManagedIdentityClientSettings
+"""A caller of entra-app products: a registered client app or a managed identity."""
 
 
 def resolve_clients(stack: StackConfig) -> tuple[ClientSettings, ...]:
     """Each client as the model of its products' mode, checked against the products and the backend."""
     return tuple(_client(key(f"clients[{i}]"), c, stack) for i, c in enumerate(stack.clients))
+
+
+_ENTRA_APP_ONLY = (
+    ("roles", "roles"),
+    ("scopes", "scopes"),
+    ("secret", "secret"),
+    ("federated", "federated"),
+    ("certificate", "certificate"),
+    ("managed_identity", "managedIdentity"),
+)
+"""Client keys (field, as written) that only clients of entra-app products take."""
 
 
 def _client(where: str, c: ClientConfig, stack: StackConfig) -> ClientSettings:
@@ -77,10 +124,10 @@ def _client(where: str, c: ClientConfig, stack: StackConfig) -> ClientSettings:
             "clients, so declare two clients",
         )
     if managed:
-        for name in ("roles", "scopes", "secret"):
+        for name, written in _ENTRA_APP_ONLY:
             if name in c.model_fields_set:
                 raise ConfigError(
-                    f"{where}.{name}",
+                    f"{where}.{written}",
                     "applies to clients of entra-app products only: APIM manages apim-managed clients",
                 )
         if c.sign_in is not None:
@@ -122,6 +169,15 @@ def _client(where: str, c: ClientConfig, stack: StackConfig) -> ClientSettings:
     for product in entra:
         if product.requirements.scopes:
             _check_holds(f"{where}.scopes", "scopes", product, c.scopes, product.requirements.scopes_match)
+    if c.managed_identity is not None:
+        return ManagedIdentityClientSettings(
+            name=c.name,
+            display_name=c.display_name,
+            products=c.products,
+            roles=c.roles,
+            principal_id=c.managed_identity.principal_id,
+            client_id=c.managed_identity.client_id,
+        )
     return EntraAppClientSettings(
         name=c.name,
         display_name=c.display_name,
@@ -130,6 +186,9 @@ def _client(where: str, c: ClientConfig, stack: StackConfig) -> ClientSettings:
         scopes=c.scopes,
         secret=c.secret,
         sign_in=c.sign_in,
+        federated=c.federated or (),
+        certificate=c.certificate,
+        credential_kind=c.credential_kind,
     )
 
 
@@ -150,10 +209,15 @@ def _check_holds(
 
 def api_clients(
     api: str, products: Sequence[ProductSettings], clients: Sequence[ClientSettings]
-) -> tuple[EntraAppClientSettings, ...]:
-    """The entra-app clients linked to a product that contains `api`."""
+) -> tuple[EntraAppCaller, ...]:
+    """The callers of entra-app products (client apps, managed identities) linked to a product that
+    contains `api`."""
     names = {p.name for p in products if api in p.apis}
-    return tuple(c for c in clients if isinstance(c, EntraAppClientSettings) and names & set(c.products))
+    return tuple(
+        c
+        for c in clients
+        if isinstance(c, EntraAppClientSettings | ManagedIdentityClientSettings) and names & set(c.products)
+    )
 
 
 def check_azure_ad_token_clients(
@@ -193,9 +257,10 @@ def check_client_sign_in(stack: StackConfig) -> None:
             continue
         where = key(f"clients[{index}]")
         platform = c.sign_in.platform
-        if platform == "web" and c.secret is None:
+        if platform == "web" and c.secret is None and c.certificate is None:
             raise ConfigError(
-                f"{where}.secret", "is required for a web app: it redeems codes with its secret"
+                f"{where}.secret",
+                "is required for a web app (or a certificate): it redeems codes with its secret",
             )
         if platform != "web" and c.secret is not None:
             raise ConfigError(
