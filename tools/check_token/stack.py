@@ -236,7 +236,8 @@ def identify(view: StackView, claims: Mapping[str, object]) -> tuple[list[str], 
     ]
     for name in clients:
         lines.append(
-            f"caller {listing(callers)} ({caller_claim}): client {name}, granted {listing(view.clients[name].get('products') or [])}"
+            f"caller {listing(callers)} ({caller_claim}): client {name} ({caller_kind(view.clients[name])}), "
+            f"granted {listing(view.clients[name].get('products') or [])}"
         )
     gateway = _gateway_calls(view, claims.get("oid"))
     if not clients and gateway:
@@ -252,6 +253,22 @@ def identify(view: StackView, claims: Mapping[str, object]) -> tuple[list[str], 
     if isinstance(tenant, str) and not _same(tenant, str(view.outputs.get("tenantId"))):
         lines.append(f"tenant {tenant}: not the stack's tenant {view.outputs.get('tenantId')}")
     return lines, bool(products) and bool(clients)
+
+
+CALLER_KINDS = {
+    "secret": "a client secret",
+    "federated": "federated credentials, no secret",
+    "certificate": "a certificate, no secret",
+    "managedIdentity": "a managed identity, no app registration",
+    "none": "no credential: it signs users in",
+}
+"""How each kind of client proves itself to Entra, as the explanation says it."""
+
+
+def caller_kind(info: dict[str, Any]) -> str:
+    """How the stack's client `info` (its `clients` output) proves itself, in words."""
+    kind = str(info.get("credential") or "")
+    return CALLER_KINDS.get(kind, "credential not recorded in this plan")
 
 
 def _gateway_calls(view: StackView, oid: object) -> list[str]:

@@ -20,7 +20,8 @@ EPILOG = """\
 Writes DIR/token.jwt, DIR/jwks.json (the throwaway public key) and DIR/openid-configuration.json (the
 tenant's issuer), each labelled test-only (never through a symbolic link already in DIR), and prints the check-token command that verifies the token.
 The claims are those Entra would issue: the product's audience, the client's ID as azp, and the
-roles or delegated scopes the product's policy requires. No real gateway accepts the token: its key
+roles or delegated scopes the product's policy requires; a managed identity's token carries its own
+client ID as azp/appid and its principal ID as oid. No real gateway accepts the token: its key
 is not the tenant's.
 
 examples:
@@ -99,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(TEST_ONLY)
     print(
-        f"token:  {out / 'token.jwt'} (aud {minted.claims['aud']}, azp/appid of {args.client}, exp {minted.claims['exp']})"
+        f"token:  {out / 'token.jwt'} (aud {minted.claims['aud']}, azp/appid of {args.client}, "
+        f"a {minted.caller_kind} caller, exp {minted.claims['exp']})"
     )
     print(f"keys:   {out / 'jwks.json'}")
     print(f"issuer: {out / 'openid-configuration.json'}")

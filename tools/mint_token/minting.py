@@ -6,6 +6,7 @@ here is valid at a real gateway, and every document says so.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -21,6 +22,13 @@ from apim_oauth.azure.token_audience import token_audience
 from tools.check_token.policy import Policy, ValidateAzureAdToken
 from tools.check_token.policy_xml import parse_policy
 from tools.check_token.stack import StackError, StackView
+from tools.mint_token.callers import (
+    CREDENTIAL_KINDS,
+    Caller,
+    CredentialKind,
+    app_only_claims,
+    caller_claims,
+)
 
 TEST_ONLY = (
     "TEST ONLY: minted by `python -m tools mint-token` with a throwaway key; never valid at a real gateway"
@@ -37,6 +45,8 @@ class Minted:
     openid_config_url: str
     jwks_url: str
     claims: dict[str, Any]
+    caller_kind: str = "none"
+    """The client's credential kind (`secret`, `federated`, `certificate`, `managedIdentity`, `none`)."""
 
 
 def mint(
@@ -58,15 +68,42 @@ def mint(
             f"client {client} is not granted product {product} (it has {', '.join(granted) or 'none'}): Entra would "
             "issue no such token"
         )
-    claims = token_claims(view, product, str(view.clients[client]["clientId"]), client, now, lifetime)
-    return sign(view, claims, key or new_key())
+    caller = stack_caller(view, client)
+    claims = token_claims(view, product, caller.client_id, client, now, lifetime, caller)
+    return dataclasses.replace(sign(view, claims, key or new_key()), caller_kind=caller.kind)
+
+
+def stack_caller(view: StackView, client: str) -> Caller:
+    """`client` of the stack as its tokens name it: a managed identity by its own client and principal
+    IDs (from the stack), any other client by its app's client ID and a test-only principal."""
+    info = view.clients[client]
+    given = str(info.get("credential") or "none")
+    kind: CredentialKind = given if given in CREDENTIAL_KINDS else "none"
+    if info.get("clientId") is None:
+        raise StackError(
+            f"client {client} has no client ID in stack {view.name} (a managed identity without clientId): "
+            "its tokens' azp/appid cannot be known here"
+        )
+    principal = info.get("principalId") or _test_principal(view, client)
+    return Caller(kind, str(info["clientId"]), str(principal))
+
+
+def _test_principal(view: StackView, subject: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{view.name}/{subject}/service-principal"))
 
 
 def token_claims(
-    view: StackView, product: str, client_id: str, subject: str, now: int, lifetime: int
+    view: StackView,
+    product: str,
+    client_id: str,
+    subject: str,
+    now: int,
+    lifetime: int,
+    caller: Caller | None = None,
 ) -> dict[str, Any]:
     """The claims Entra would put in the token the app `client_id` gets for `product` (grant not
-    checked): `subject` names the test user or service principal (a uuid5 of it, never a real one)."""
+    checked): `subject` names the test user or service principal (a uuid5 of it, never a real one);
+    `caller` says how the client proves itself (a managed identity: its own principal as `oid`)."""
     document = view.product_policies.get(product)
     policy = parse_policy(document) if document is not None else None
     cloud: CloudName = view.outputs["cloud"]
@@ -90,16 +127,14 @@ def token_claims(
         "ver": f"{version}.0",
         "uti": "test-only",
     }
-    claims.update(
-        {"azp": client_id, "azpacr": "1"} if version == 2 else {"appid": client_id, "appidacr": "1"}
-    )
+    who = caller or Caller("none", client_id, _test_principal(view, subject))
+    claims.update(caller_claims(who, version))
     roles, scopes = _required(policy)
     if scopes:
         user = str(uuid.uuid5(NAMESPACE, f"{view.name}/{subject}/user"))
         claims.update({"scp": " ".join(scopes), "oid": user, "sub": user, "name": "Test User (test only)"})
     else:
-        principal = str(uuid.uuid5(NAMESPACE, f"{view.name}/{subject}/service-principal"))
-        claims.update({"oid": principal, "sub": principal, "idtyp": "app"})
+        claims.update(app_only_claims(who))
     if roles:
         claims["roles"] = roles
     return claims
