@@ -3,17 +3,22 @@ of client gets and does not get, that no stack output holds a secret value, and 
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.fixture_stacks import PROD, PROD_FILE
+from tests.token_fixtures import plan_stacks_once, stack_view
+from tools.check_token import cli as check_token
 from tools.diff.plans import current_plan
 from tools.diff.report import build
+from tools.mint_token.minting import mint
 from tools.plan.model import is_secret
 from tools.plan.testing import StackPlan, stack_plan
 
@@ -27,6 +32,7 @@ RBAC = "azure-native:authorization:RoleAssignment"
 MI_PRINCIPAL = "8b3c2d1e-0f9a-4b8c-9d7e-6f5a4b3c2d1e"
 MI_CLIENT = "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8"
 READER = "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a"
+NOW = 1_790_812_800  # 2026-10-01T00:00:00Z
 
 
 def prod() -> StackPlan:
@@ -126,3 +132,42 @@ def test_the_diff_words_each_clients_credential_change(tmp_path: Path) -> None:
     assert "secret slot green removed" in line
     assert "federated credential for repo:contoso/billing:environment:prod added" in line
     assert "credential kind secret -> federated" in line
+
+
+@pytest.mark.parametrize(
+    ("client", "product", "kind"),
+    [
+        ("reports-function", "reporting", "a managed identity, no app registration"),
+        ("report-job", "reporting", "a certificate, no secret"),
+        ("ledger-sync", "partners", "federated credentials, no secret"),
+        ("billing-daemon", "partners", "a client secret"),
+    ],
+)
+def test_mint_and_check_round_trip_per_kind(
+    client: str,
+    product: str,
+    kind: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan_stacks_once(monkeypatch)
+    minted = mint(stack_view(PROD), client, product, NOW, 3600)
+    caller = minted.claims.get("azp") or minted.claims.get("appid")
+    if client == "reports-function":
+        # A managed identity's token names it by its own IDs.
+        assert (caller, minted.claims["oid"]) == (MI_CLIENT, MI_PRINCIPAL)
+    for name, value in (("token.jwt", minted.token), ("jwks.json", json.dumps(minted.jwks))):
+        (tmp_path / name).write_text(value, encoding="utf-8")
+    (tmp_path / "openid.json").write_text(json.dumps(minted.openid_configuration), encoding="utf-8")
+    parser = argparse.ArgumentParser()
+    check_token.add_arguments(parser)
+    args = parser.parse_args(
+        [
+            "--stack", PROD, "--product", product, "--token-file", str(tmp_path / "token.jwt"),
+            "--openid-config", str(tmp_path / "openid.json"), "--jwks", str(tmp_path / "jwks.json"),
+            "--now", str(NOW + 60),
+        ]
+    )  # fmt: skip
+    assert args.run(args) == 0
+    assert f"caller: client {client} ({kind})" in capsys.readouterr().out

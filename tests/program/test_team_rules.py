@@ -53,11 +53,14 @@ def test_no_client_holds_a_role_it_does_not_need(plan_of: PlanOf, stack: str) ->
     for name, client in plan.outputs["clients"].items():
         if any(plan.outputs["products"][p]["mode"] != "entra-app" for p in client["products"]):
             continue  # APIM registers apim-managed clients; the program grants them nothing
-        principal = plan.one("azuread:index/servicePrincipal:ServicePrincipal", clientId=client["clientId"])
+        # A managed identity is its own principal; any other client, its app's service principal.
+        principal_id = client.get("principalId") or plan.one(
+            "azuread:index/servicePrincipal:ServicePrincipal", clientId=client["clientId"]
+        ).outputs["objectId"]
         granted: set[str] = {
             role_values[assignment.inputs["appRoleId"]]
             for assignment in plan.of_type("azuread:index/appRoleAssignment:AppRoleAssignment")
-            if assignment.inputs["principalObjectId"] == principal.outputs["objectId"]
+            if assignment.inputs["principalObjectId"] == principal_id
         }
         needed = set[str]().union(*(roles_demanded(plan, product) for product in client["products"]))
         assert granted <= needed, f"{stack}: client {name} holds {sorted(granted - needed)} it does not need"

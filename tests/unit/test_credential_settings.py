@@ -26,9 +26,10 @@ def _plain_prod() -> dict[str, Any]:
     validate-azure-ad-token, role Reports.Read.All), internal (apim-managed)."""
     config = load_stack_file(PROD_FILE)
     config.pop("apim-oauth:keyVault", None)
-    clients = config["apim-oauth:clients"][:3]
+    clients: list[dict[str, Any]] = config["apim-oauth:clients"][:3]
     for client in clients:
-        (client.get("secret") or {}).pop("readers", None)
+        secret: dict[str, Any] = client.get("secret") or {}
+        secret.pop("readers", None)
     config["apim-oauth:clients"] = clients
     return config
 

@@ -497,7 +497,7 @@ def test_a_client_on_a_backend_audience_product_must_hold_its_role() -> None:
 
 def test_azure_ad_token_validator_needs_a_linked_client() -> None:
     prod = load_stack_file(PROD_FILE)
-    del prod[key("clients")][1]
+    prod[key("clients")] = [c for c in prod[key("clients")] if "reporting" not in c.get("products", [])]
     with pytest.raises(ConfigError) as caught:
         parse(prod, base_dir=PROJECT_DIR)
     assert caught.value.path == "apim-oauth:products[reporting].oauth.validator"

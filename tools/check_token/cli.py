@@ -21,7 +21,7 @@ from tools.check_token.onward import OnwardStep, read_onward
 from tools.check_token.policy import MAX_POLICY_BYTES, Policy
 from tools.check_token.policy_xml import parse_policy
 from tools.check_token.report import Check, Outcome, print_outcome, to_json
-from tools.check_token.stack import StackError
+from tools.check_token.stack import StackError, StackView
 from tools.check_token.verdict import EvaluationError
 from tools.output_files import OutputError, write_file
 from tools.policy_xml.document import PolicyError
@@ -220,7 +220,11 @@ def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, 
         product = stack.resolve_product(view, args.product, args.api)
         path = stack.request_path(view, product, args.api, args.operation)
         documents = [(scope.label, scope.document.encode("utf-8")) for scope in path]
-        notes = [note for note in (stack.operation_note(view, args.api, args.operation),) if note]
+        notes = [
+            note
+            for note in (stack.operation_note(view, args.api, args.operation), _caller_note(view, token))
+            if note
+        ]
         gateway_check = application_access(view, product)
     # A policy whose only step is the gateway's own token for the backend validates nothing: skipped.
     readings = [(label, document, read_onward(document, label)) for label, document in documents]
@@ -249,6 +253,16 @@ def _evaluate(args: argparse.Namespace, token: str, provider: MetadataProvider, 
         if not verdict.accepted:
             break
     return outcome
+
+
+def _caller_note(view: StackView, token: str) -> str | None:
+    """The stack's client the token names, and its kind (no note for an unreadable token: the verdict says why)."""
+    from tools.check_token.stack import caller_note
+
+    try:
+        return caller_note(view, read_token(token.strip()).claims)
+    except MalformedTokenError:
+        return None
 
 
 def _identify(args: argparse.Namespace, presented: str) -> int:

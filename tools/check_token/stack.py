@@ -265,6 +265,15 @@ CALLER_KINDS = {
 """How each kind of client proves itself to Entra, as the explanation says it."""
 
 
+def caller_note(view: StackView, claims: Mapping[str, Any]) -> str | None:
+    """Which of the stack's clients the token's `azp`/`appid` names, and how that client proves itself."""
+    caller = str(claims.get("azp") or claims.get("appid") or "")
+    for name, info in sorted(view.clients.items()):
+        if caller and _same(caller, str(info.get("clientId"))):
+            return f"caller: client {name} ({caller_kind(info)})"
+    return None
+
+
 def caller_kind(info: dict[str, Any]) -> str:
     """How the stack's client `info` (its `clients` output) proves itself, in words."""
     kind = str(info.get("credential") or "")
