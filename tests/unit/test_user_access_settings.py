@@ -7,6 +7,7 @@ import pytest
 
 from apim_oauth.azure.clouds import CLOUDS
 from apim_oauth.config.errors import ConfigError
+from apim_oauth.config.rules.clients import EntraAppClientSettings
 from apim_oauth.config.settings import parse
 from tests.unit.test_settings import DEV, PROJECT_DIR, TENANT, Edit, both, edited, run_main, set_in
 from tools.plan.engine import run_program
@@ -232,6 +233,6 @@ def test_public_client_may_sign_in_without_redirect_uri() -> None:
         base_dir=PROJECT_DIR,
     )
     client = s.clients[ECHO_SPA]
-    assert client.mode == "entra-app"
+    assert isinstance(client, EntraAppClientSettings)
     assert client.sign_in is not None
     assert client.sign_in.redirect_uris == ()
