@@ -171,3 +171,13 @@ def test_mint_and_check_round_trip_per_kind(
     )  # fmt: skip
     assert args.run(args) == 0
     assert f"caller: client {client} ({kind})" in capsys.readouterr().out
+
+
+def test_the_plan_names_each_clients_credential_kind() -> None:
+    from tools.plan.tree import render_tree
+
+    [line] = [line for line in render_tree(prod()).splitlines() if line.startswith("Clients: ")]
+    assert "billing-daemon (secret, in Key Vault)" in line
+    assert "ledger-sync (federated)" in line
+    assert "report-job (certificate)" in line
+    assert "reports-function (managedIdentity)" in line

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from tools.plan.model import Plan, RecordedResource, sanitized
 from tools.policy_xml.cors import cors_of, limits_of
@@ -94,6 +94,13 @@ def _provider(resource: RecordedResource) -> str:
     return package if resource.custom else f"{package} components"
 
 
+def _credential(info: Any) -> str:
+    if not isinstance(info, Mapping):
+        return "?"
+    kind = str(cast("Mapping[str, Any]", info).get("credential") or "?")
+    return f"{kind}, in Key Vault" if "secretUri" in info else kind
+
+
 def render_tree(plan: Plan) -> str:
     children: dict[str | None, list[RecordedResource]] = {}
     for r in plan.resources:
@@ -112,6 +119,11 @@ def render_tree(plan: Plan) -> str:
     outputs = {k: v for k, v in sanitized(plan.outputs).items() if k != "policies"}
     lines.append("Outputs:")
     lines.extend("  " + line for line in json.dumps(outputs, indent=2, sort_keys=True).splitlines())
+    clients: Mapping[str, Any] = plan.outputs.get("clients") or {}
+    if clients:
+        # How each client proves itself (docs/design/callers-without-secrets.md): at a glance.
+        kinds = [f"{name} ({_credential(info)})" for name, info in sorted(clients.items())]
+        lines.append(f"Clients: {', '.join(kinds)}")
     policies: Mapping[str, Any] = plan.outputs.get("policies") or {}
     lines.append(f"Policies: {', '.join(sorted(policies)) or 'none'} (write them with --policies-dir)")
     return "\n".join(lines)
