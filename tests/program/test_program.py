@@ -100,9 +100,9 @@ def test_client_secret_outputs_are_secret(plan_of: PlanOf, stack: str) -> None:
 
     for name, client in plan_of(stack).outputs["clients"].items():
         # The whole client entry or its secret field must be marked secret (a single-page app has none).
-        assert is_secret(client) or is_secret(client.get("clientSecret")) or client.get("clientSecret") is None, (
-            name
-        )
+        assert (
+            is_secret(client) or is_secret(client.get("clientSecret")) or client.get("clientSecret") is None
+        ), name
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -54,9 +54,12 @@ def test_no_client_holds_a_role_it_does_not_need(plan_of: PlanOf, stack: str) ->
         if any(plan.outputs["products"][p]["mode"] != "entra-app" for p in client["products"]):
             continue  # APIM registers apim-managed clients; the program grants them nothing
         # A managed identity is its own principal; any other client, its app's service principal.
-        principal_id = client.get("principalId") or plan.one(
-            "azuread:index/servicePrincipal:ServicePrincipal", clientId=client["clientId"]
-        ).outputs["objectId"]
+        principal_id = (
+            client.get("principalId")
+            or plan.one(
+                "azuread:index/servicePrincipal:ServicePrincipal", clientId=client["clientId"]
+            ).outputs["objectId"]
+        )
         granted: set[str] = {
             role_values[assignment.inputs["appRoleId"]]
             for assignment in plan.of_type("azuread:index/appRoleAssignment:AppRoleAssignment")

@@ -200,7 +200,9 @@ def test_a_managed_identity_takes_nothing_else(extra: dict[str, Any], where: str
 
 
 def test_a_secret_may_stay_beside_federated_credentials_while_callers_move() -> None:
-    client = federated_client([{"github": {"repository": "contoso/ledger-sync", "environment": "production"}}])
+    client = federated_client(
+        [{"github": {"repository": "contoso/ledger-sync", "environment": "production"}}]
+    )
     s = settings({**client, "secret": {"slots": {"blue": "2026-11-01"}}})
     [moving] = [c for c in s.entra_app_clients if c.name == "ledger-sync"]
     assert moving.credential_kind == "federated"
