@@ -130,7 +130,7 @@ def test_twenty_one_federated_credentials_are_refused() -> None:
     entries = [{"github": {"repository": "contoso/ledger-sync", "branch": f"release-{i}"}} for i in range(21)]
     message = error(federated_client(entries))
     assert message.startswith(
-        "apim-oauth:clients[3].federated: has 21 federated credentials; Entra allows at most 20"
+        "apim-oauth:clients[ledger-sync].federated: has 21 federated credentials; Entra allows at most 20"
     )
     assert "\n" not in message
     settings(federated_client(entries[:20]))  # twenty is Entra's limit, not a mistake
@@ -151,7 +151,9 @@ def test_a_private_key_in_the_certificate_file_is_refused(tmp_path: Path) -> Non
         "certificate": "certs/job.pem",
     }
     message = error(client, base_dir=tmp_path)
-    assert message.startswith("apim-oauth:clients[3].certificate: 'certs/job.pem' holds a private key")
+    assert message.startswith(
+        "apim-oauth:clients[report-job].certificate: 'certs/job.pem' holds a private key"
+    )
 
 
 @pytest.mark.parametrize(
@@ -168,13 +170,13 @@ def test_a_private_key_in_the_certificate_file_is_refused(tmp_path: Path) -> Non
 )
 def test_a_malformed_github_subject_is_refused(github: dict[str, Any], words: str) -> None:
     message = error(federated_client([{"github": github}]))
-    assert message.startswith("apim-oauth:clients[3].federated[0].github: ")
+    assert message.startswith("apim-oauth:clients[ledger-sync].federated[0].github: ")
     assert words in message
 
 
 def test_a_managed_identity_needs_its_client_id_where_validate_azure_ad_token_lists_callers() -> None:
     message = error(managed_identity(principalId=PRINCIPAL))
-    assert message.startswith("apim-oauth:clients[3].managedIdentity.clientId: ")
+    assert message.startswith("apim-oauth:clients[reports-function].managedIdentity.clientId: ")
     assert "validate-azure-ad-token" in message
     assert "reporting" in message
     # partners validates with validate-jwt, which names no caller: the principal alone will do.
@@ -193,8 +195,8 @@ def test_a_managed_identity_needs_its_client_id_where_validate_azure_ad_token_li
 )
 def test_a_managed_identity_takes_nothing_else(extra: dict[str, Any], where: str, words: str) -> None:
     message = error({**managed_identity(principalId=PRINCIPAL, clientId=MI_CLIENT), **extra})
-    assert message.startswith(f"apim-oauth:clients[3].{where}: ") or message.startswith(
-        "apim-oauth:clients[3]"
+    assert message.startswith(f"apim-oauth:clients[reports-function].{where}: ") or message.startswith(
+        "apim-oauth:clients[reports-function]"
     )
     assert words in message
 
@@ -221,6 +223,8 @@ def test_key_vault_delivery_and_its_readers() -> None:
     assert s.entra_app_clients[0].secret.readers == (READER,)
     # Readers without a vault have nothing to read.
     del config["apim-oauth:keyVault"]
-    with pytest.raises(ConfigError, match=r"^apim-oauth:clients\[0\]\.secret\.readers: .*keyVault"):
+    with pytest.raises(
+        ConfigError, match=r"^apim-oauth:clients\[billing-daemon\]\.secret\.readers: .*keyVault"
+    ):
         parse(config, base_dir=PROJECT_DIR)
     assert "3-24 letters" in error(keyVault={"name": "kv--bad"})
