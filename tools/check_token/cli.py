@@ -90,6 +90,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--operation", metavar="O", help="with --stack --api: the operation called (its policy)"
     )
+    _add_token_and_metadata(parser)
+    _add_run_options(parser)
+    parser.set_defaults(run=run)
+
+
+def _add_token_and_metadata(parser: argparse.ArgumentParser) -> None:
     token = parser.add_mutually_exclusive_group(required=True)
     token.add_argument("--token", metavar="JWT", help="the token, or the header value 'Bearer <token>'")
     token.add_argument("--token-file", metavar="FILE", help="file holding the token; '-' reads stdin")
@@ -128,6 +134,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="answer every key set (jwks_uri) from FILE (shortcut for --metadata)",
     )
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--now",
         metavar="TIME",
@@ -148,7 +157,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"with --online: metadata fetch timeout (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
