@@ -20,9 +20,10 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
+from yaml.composer import Composer
 
 from apim_oauth.config.errors import ConfigError, namespaced
 
@@ -39,11 +40,40 @@ class _TooDeepError(Exception):
         self.line = line
 
 
-class _Loader(yaml.SafeLoader):
+if TYPE_CHECKING:
+    from yaml import CSafeLoader as _SafeLoader
+elif yaml.__with_libyaml__:
+    # libyaml's scanner and parser: several times faster than PyYAML's pure Python ones.
+    _SafeLoader = yaml.CSafeLoader
+else:  # PyYAML built without libyaml: its own parts, but for the composer that _Loader adds
+
+    class _SafeLoader(
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+        yaml.constructor.SafeConstructor,
+        yaml.resolver.Resolver,
+    ):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+
+class _Loader(Composer, _SafeLoader):
     """Safe loading as YAML 1.2 reads plain scalars, as the Pulumi CLI does: dates stay strings, and
-    only true/false are booleans (YAML 1.1 also read yes/no/on/off, so `name: no` became False)."""
+    only true/false are booleans (YAML 1.1 also read yes/no/on/off, so `name: no` became False).
+
+    PyYAML's own composer comes first (libyaml's would compose in C), so `compose_node` below bounds
+    the depth; scanning and parsing are libyaml's where PyYAML has it."""
 
     _depth = 0
+
+    def __init__(self, stream: str) -> None:
+        _SafeLoader.__init__(self, stream)
+        Composer.__init__(self)
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1

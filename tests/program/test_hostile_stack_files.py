@@ -92,6 +92,7 @@ def test_an_openapi_document_with_aliases_is_bounded_too(tmp_path: Path) -> None
         openapi_document(text, "apis/bomb.yaml", tmp_path / "bomb.yaml")
 
 
+@pytest.mark.slow  # plans a 40,000-operation document
 def test_an_openapi_document_of_40000_operations_reads_in_seconds(tmp_path: Path) -> None:
     from apim_oauth.config.apis import openapi_document
 

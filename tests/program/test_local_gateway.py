@@ -24,6 +24,9 @@ from tools.verify.http import post_form, request
 from tools.verify.live_tokens import SECRET_PREFIX, variable
 from tools.verify.routes import StackRoutes, routes_of_plan
 
+# Each test serves a stack on loopback and calls it over HTTP: run with the slow ones (CI runs them).
+pytestmark = pytest.mark.slow
+
 
 @contextmanager
 def serving(routes: StackRoutes, planned: StackRoutes | None = None) -> Generator[GatewayServer]:

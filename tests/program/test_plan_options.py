@@ -180,5 +180,6 @@ def test_colliding_names_never_plan_fewer_links_than_configured(tmp_path: Path) 
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     # The settings refuse it first, naming both keys (apim_oauth/config/rules/products.py).
-    assert line.startswith("config error: apim-oauth:products[1].apis[0]: ")
+    assert line.startswith(f"config error: {stack_file}:"), line
+    assert ": apim-oauth:products[a-b].apis[0]: " in line
     assert "apim-oauth:products[0].apis[0]" in line

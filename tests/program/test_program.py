@@ -77,6 +77,7 @@ def test_stack_outputs_follow_the_contract(plan_of: PlanOf, stack: str) -> None:
         assert set(check) >= {"issuer", "audience", "gatewayObjectId", "role"}
 
 
+@pytest.mark.slow  # plans each stack again
 @pytest.mark.parametrize("stack", STACKS)
 def test_plan_is_byte_identical_across_runs(plan_of: PlanOf, stack: str) -> None:
     # The session's plan is the first run (computed earlier in this process), this one the second.
@@ -230,6 +231,10 @@ def test_cli_plan_writes_json_policies_and_mermaid(tmp_path: Path) -> None:
     assert (tmp_path / "plan.mmd").read_text().startswith("flowchart LR")
 
 
+def _line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
 @pytest.mark.slow  # a fresh interpreter per command line
 def test_cli_bad_config_exits_2_with_one_line_and_registers_nothing(tmp_path: Path) -> None:
     stack_file = tmp_path / "Pulumi.bad.yaml"
@@ -241,7 +246,7 @@ def test_cli_bad_config_exits_2_with_one_line_and_registers_nothing(tmp_path: Pa
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "config error: apim-oauth:apim.sku: 'Gold' is not one of 'Developer', 'Basic', 'Standard', 'Premium', "
+        f"config error: {stack_file}:{_line_of(text, 'sku: Gold')}: apim-oauth:apim.sku: 'Gold' is not one of 'Developer', 'Basic', 'Standard', 'Premium', "
         "'Consumption', 'Isolated', 'BasicV2', 'StandardV2', 'PremiumV2'"
     ]
     assert not (tmp_path / "p.json").exists()

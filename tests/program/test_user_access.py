@@ -266,6 +266,7 @@ def test_the_portal_is_published_after_what_it_bakes_in(plan_of: PlanOf) -> None
     assert len(resource["properties"]["description"]) <= 2000
 
 
+@pytest.mark.slow  # plans the stack three more times
 def test_an_unchanged_stack_publishes_under_the_same_name_and_a_change_under_another(plan_of: PlanOf) -> None:
     def name(plan: StackPlan) -> str:
         [resource] = portal_revision(plan).inputs["properties"]["template"]["resources"]

@@ -124,32 +124,44 @@ def _client(where: str, c: ClientConfig, stack: StackConfig) -> ClientSettings:
             "clients, so declare two clients",
         )
     if managed:
-        for name, written in _ENTRA_APP_ONLY:
-            if name in c.model_fields_set:
-                raise ConfigError(
-                    f"{where}.{written}",
-                    "applies to clients of entra-app products only: APIM manages apim-managed clients",
-                )
-        if c.sign_in is not None:
+        return _apim_managed_client(where, c, stack, managed)
+    return _entra_app_client(where, c, stack, products)
+
+
+def _apim_managed_client(
+    where: str, c: ClientConfig, stack: StackConfig, managed: list[ApimManagedProductSettings]
+) -> ApimManagedClientSettings:
+    for name, written in _ENTRA_APP_ONLY:
+        if name in c.model_fields_set:
             raise ConfigError(
-                f"{where}.signIn",
-                "applies to clients of entra-app products only: APIM registers apim-managed clients",
+                f"{where}.{written}",
+                "applies to clients of entra-app products only: APIM manages apim-managed clients",
             )
-        owners = {p.owner for p in managed}
-        if c.owner is not None:
-            all_owners = {p.owner for p in stack.products if isinstance(p, ApimManagedProductSettings)}
-            if c.owner not in all_owners:
-                raise ConfigError(
-                    f"{where}.owner", f"no owner {c.owner!r} among the apim-managed products' owners"
-                )
-            owner = c.owner
-        elif len(owners) == 1:
-            owner = owners.pop()
-        else:
-            raise ConfigError(f"{where}.owner", "is required: the client's products have different owners")
-        return ApimManagedClientSettings(
-            name=c.name, display_name=c.display_name, products=c.products, owner=owner
+    if c.sign_in is not None:
+        raise ConfigError(
+            f"{where}.signIn",
+            "applies to clients of entra-app products only: APIM registers apim-managed clients",
         )
+    owners = {p.owner for p in managed}
+    if c.owner is not None:
+        all_owners = {p.owner for p in stack.products if isinstance(p, ApimManagedProductSettings)}
+        if c.owner not in all_owners:
+            raise ConfigError(
+                f"{where}.owner", f"no owner {c.owner!r} among the apim-managed products' owners"
+            )
+        owner = c.owner
+    elif len(owners) == 1:
+        owner = owners.pop()
+    else:
+        raise ConfigError(f"{where}.owner", "is required: the client's products have different owners")
+    return ApimManagedClientSettings(
+        name=c.name, display_name=c.display_name, products=c.products, owner=owner
+    )
+
+
+def _entra_app_client(
+    where: str, c: ClientConfig, stack: StackConfig, products: list[ProductSettings]
+) -> ClientSettings:
     if c.owner is not None:
         raise ConfigError(f"{where}.owner", "applies to clients of apim-managed products only")
     for index, value in enumerate(c.roles):
