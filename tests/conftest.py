@@ -3,6 +3,7 @@ finding the project's own test stacks (tests/stacks/) before the users' (stacks/
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +22,15 @@ def stack_dirs() -> list[Path]:
 
 @pytest.fixture(scope="session", autouse=True)
 def plan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The tools the tests run (in this process or started from it) keep their plans in a directory of
-    the session's, never in the checkout's cache (tools/plan/cache.py)."""
+    """The tools the tests run (in this process or started from it) keep their plans in a cache of the
+    tests' own (tools/plan/cache.py), never the checkout's: `.cache/apim-oauth/test-plans`, kept from
+    one run to the next like pytest's own cache. Its key covers the stack file, the program's sources
+    and the SDKs, so a plan is never stale; APIM_OAUTH_TEST_PLAN_CACHE=fresh plans everything anew
+    (CI's fresh clones start empty anyway)."""
+    if os.environ.get("APIM_OAUTH_TEST_PLAN_CACHE") == "fresh":
+        directory = tmp_path_factory.mktemp("plan-cache")
+    else:
+        directory = Path(__file__).resolve().parents[1] / ".cache" / "apim-oauth" / "test-plans"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("APIM_OAUTH_PLAN_CACHE", str(tmp_path_factory.mktemp("plan-cache")))
+        patch.setenv("APIM_OAUTH_PLAN_CACHE", str(directory))
         yield

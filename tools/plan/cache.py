@@ -89,11 +89,14 @@ def plan_key(stack: str, config: Mapping[str, Any], project_dir: Path = PROJECT_
 
 def load(key: str) -> Plan | None:
     """The plan kept under `key`, or None: missing, unreadable, corrupt or of another format."""
+    path = cache_dir() / f"{key}.json"
     try:
-        document = json.loads((cache_dir() / f"{key}.json").read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
         if document["format"] != FORMAT or document["key"] != key:
             return None
-        return _plan_of(document["plan"])
+        plan = _plan_of(document["plan"])
+        os.utime(path)  # a hit is recent use: pruning keeps the entries last used, not last written
+        return plan
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
