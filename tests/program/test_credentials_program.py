@@ -118,6 +118,7 @@ def _in(root: ET.Element, element: ET.Element, parent_tag: str) -> bool:
     return any(element in list(p) for p in root.iter(parent_tag))
 
 
+@pytest.mark.slow  # plans prod before and after the change
 def test_the_diff_words_each_clients_credential_change(tmp_path: Path) -> None:
     document = yaml.safe_load(PROD_FILE.read_text(encoding="utf-8"))
     edited = copy.deepcopy(document)

@@ -69,6 +69,7 @@ def test_no_recorded_resource_is_renamed_without_an_alias(stack: str) -> None:
     )
 
 
+@pytest.mark.slow  # plans each stack again under its old root name
 @pytest.mark.parametrize("stack", [s for s in STACKS if (URNS_DIR / "legacy" / f"{s}.txt").exists()])
 def test_stacks_deployed_with_the_stack_name_as_root_move_without_replacement(stack: str) -> None:
     legacy = recorded(URNS_DIR / "legacy" / f"{stack}.txt")

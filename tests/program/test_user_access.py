@@ -94,6 +94,7 @@ def test_the_console_server_has_the_clouds_v2_endpoints_and_the_backend_scopes(p
     assert "clientSecret" not in server
 
 
+@pytest.mark.slow  # plans the stack once per cloud
 @pytest.mark.parametrize(
     ("cloud", "login", "portal"),
     [
