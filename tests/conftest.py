@@ -4,7 +4,7 @@ finding the project's own test stacks (tests/stacks/) before the users' (stacks/
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,14 @@ from tests.fixture_stacks import FIXTURES_DIR
 from tools.plan.program import STACKS_DIR
 
 pytest_plugins = ["tools.plan.testing"]
+
+TEST_PLAN_CACHE = Path(__file__).resolve().parents[1] / ".cache" / "apim-oauth" / "test-plans"
+
+
+def plan_cache_directory(environ: Mapping[str, str], fresh: Callable[[], Path]) -> Path:
+    """Where the tests' tools keep plans: TEST_PLAN_CACHE, or a `fresh()` directory when
+    APIM_OAUTH_TEST_PLAN_CACHE=fresh."""
+    return fresh() if environ.get("APIM_OAUTH_TEST_PLAN_CACHE") == "fresh" else TEST_PLAN_CACHE
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +35,7 @@ def plan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     one run to the next like pytest's own cache. Its key covers the stack file, the program's sources
     and the SDKs, so a plan is never stale; APIM_OAUTH_TEST_PLAN_CACHE=fresh plans everything anew
     (CI's fresh clones start empty anyway)."""
-    if os.environ.get("APIM_OAUTH_TEST_PLAN_CACHE") == "fresh":
-        directory = tmp_path_factory.mktemp("plan-cache")
-    else:
-        directory = Path(__file__).resolve().parents[1] / ".cache" / "apim-oauth" / "test-plans"
+    directory = plan_cache_directory(os.environ, lambda: tmp_path_factory.mktemp("plan-cache"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("APIM_OAUTH_PLAN_CACHE", str(directory))
         yield
