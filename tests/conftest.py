@@ -38,4 +38,8 @@ def plan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     directory = plan_cache_directory(os.environ, lambda: tmp_path_factory.mktemp("plan-cache"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("APIM_OAUTH_PLAN_CACHE", str(directory))
+        # plan_of's plans too, whole (tools/plan/testing.py), beside the tools' masked ones.
+        from tools.plan.testing import STORE_VARIABLE  # the plugin above, loaded by now
+
+        patch.setenv(STORE_VARIABLE, str(directory / "plan_of"))
         yield

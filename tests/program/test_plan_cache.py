@@ -141,3 +141,48 @@ def test_an_unwritable_cache_directory_only_means_no_cache(
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv(cache.ENVIRONMENT_VARIABLE, str(blocker / "plans"))
     assert plan_json(_planned_once(plan_of, monkeypatch)) == plan_json(plan_of(stack=DEV_STACK))
+
+
+def test_plan_of_keeps_whole_plans_where_asked_and_a_hit_is_the_same_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.plan import testing
+
+    monkeypatch.setenv(testing.STORE_VARIABLE, str(tmp_path / "plan_of"))
+    # A plan no other test asks for; the session's memory is emptied besides.
+    config: dict[str, Any] = {"clients": []}
+    monkeypatch.setattr(testing, "_CACHE", {})
+    first = testing.stack_plan(DEV_STACK, config, stack_file=fixture_file(DEV_STACK))
+    monkeypatch.setattr(testing, "_CACHE", {})
+    monkeypatch.setattr(testing, "compute_plan", _refuse)
+    again = testing.stack_plan(DEV_STACK, config, stack_file=fixture_file(DEV_STACK))
+    assert again.resources == first.resources
+    assert again.outputs == first.outputs
+    # Whole: the secret outputs keep their values (the offline engine's), still marked secret.
+    secrets = list(_secret_texts([first.outputs, *(r.outputs for r in first.resources)]))
+    assert secrets
+    assert list(_secret_texts([again.outputs, *(r.outputs for r in again.resources)])) == secrets
+
+
+def test_plan_of_keeps_nothing_on_disk_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools.plan import testing
+
+    monkeypatch.delenv(testing.STORE_VARIABLE, raising=False)
+    monkeypatch.setenv(cache.ENVIRONMENT_VARIABLE, str(tmp_path / "plans"))
+    calls: list[str] = []
+
+    def compute(stack: str, config: Mapping[str, Any]) -> Plan:
+        calls.append(stack)
+        return Plan(resources=[], outputs={}, invokes=[])
+
+    monkeypatch.setattr(testing, "_CACHE", {})
+    monkeypatch.setattr(testing, "compute_plan", compute)
+    for _ in range(2):
+        testing.stack_plan(DEV_STACK, {"clients": None}, stack_file=fixture_file(DEV_STACK))
+        monkeypatch.setattr(testing, "_CACHE", {})
+    assert calls == [DEV_STACK, DEV_STACK]
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def _refuse(stack: str, config: Mapping[str, Any]) -> Plan:
+    raise AssertionError("planned again: plan_of's store was not used")

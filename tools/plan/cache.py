@@ -14,6 +14,8 @@ means no caching, never a failure.
 Secrets: no secret's value is written. The plans hold none that matter (secure config values are
 already `[secret]`, and the engine's fabricated client secrets are hashes of names), but every value
 marked secret is stored as a secret `[secret]`: the tools print secrets as `[secret]` and read none.
+The one exception is opt-in: `plan_of`'s store (tools/plan/testing.py, `whole=True`) keeps those
+fabricated values, which tests of the program check.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any, cast
@@ -87,9 +89,10 @@ def plan_key(stack: str, config: Mapping[str, Any], project_dir: Path = PROJECT_
     return digest.hexdigest()
 
 
-def load(key: str) -> Plan | None:
-    """The plan kept under `key`, or None: missing, unreadable, corrupt or of another format."""
-    path = cache_dir() / f"{key}.json"
+def load(key: str, directory: Path | None = None) -> Plan | None:
+    """The plan kept under `key` (in `directory`, default the cache's), or None: missing, unreadable,
+    corrupt or of another format."""
+    path = (directory or cache_dir()) / f"{key}.json"
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         if document["format"] != FORMAT or document["key"] != key:
@@ -101,14 +104,16 @@ def load(key: str) -> Plan | None:
         return None
 
 
-def store(key: str, plan: Plan) -> None:
-    """Keep `plan` under `key`; a plan with values JSON cannot hold, or an unwritable directory, is
-    not kept (the next run computes it again)."""
+def store(key: str, plan: Plan, *, directory: Path | None = None, whole: bool = False) -> None:
+    """Keep `plan` under `key` (in `directory`, default the cache's); a plan with values JSON cannot
+    hold, or an unwritable directory, is not kept (the next run computes it again). `whole`: keep
+    secret values too (only for `plan_of`'s opt-in store, see tools/plan/testing.py)."""
     try:
-        text = json.dumps({"format": FORMAT, "key": key, "plan": _data_of(plan)}, sort_keys=True)
+        data = _data_of(plan, mask=(lambda v: v) if whole else masked)
+        text = json.dumps({"format": FORMAT, "key": key, "plan": data}, sort_keys=True)
     except (TypeError, ValueError):
         return
-    directory = cache_dir()
+    directory = directory or cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         partial = directory / f".{key}.{os.getpid()}.partial"
@@ -130,14 +135,14 @@ def masked(value: Any) -> Any:
     return value
 
 
-def _data_of(plan: Plan) -> dict[str, Any]:
+def _data_of(plan: Plan, mask: Callable[[Any], Any]) -> dict[str, Any]:
     resources: list[dict[str, Any]] = []
     for resource in plan.resources:
         data = dataclasses.asdict(resource)
-        data["inputs"], data["outputs"] = masked(resource.inputs), masked(resource.outputs)
+        data["inputs"], data["outputs"] = mask(resource.inputs), mask(resource.outputs)
         data["secret_outputs"] = sorted(resource.secret_outputs)
         resources.append(data)
-    return {"resources": resources, "outputs": masked(plan.outputs), "invokes": plan.invokes}
+    return {"resources": resources, "outputs": mask(plan.outputs), "invokes": plan.invokes}
 
 
 def _plan_of(data: Mapping[str, Any]) -> Plan:

@@ -18,6 +18,7 @@ exits 2). Plans are computed once per session for each stack and config: treat t
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import Any
 import pytest
 
 from apim_oauth.config.errors import namespaced
+from tools.plan import cache
 from tools.plan.model import Plan, RecordedResource, sanitized
 from tools.plan.program import STACKS_DIR, compute_plan, load_config
 
@@ -100,11 +102,29 @@ def stack_plan(
                 settings.pop(full, None)
             else:
                 settings[full] = value
-        plan = compute_plan(stack, settings)
+        plan = _whole_plan(stack, settings)
         _CACHE[key] = StackPlan(
             resources=plan.resources, outputs=plan.outputs, invokes=plan.invokes, stack=stack
         )
     return _CACHE[key]
+
+
+STORE_VARIABLE = "APIM_OAUTH_PLAN_OF_STORE"
+"""A directory where `plan_of` keeps whole plans between sessions (unset: none, plans live as long
+as the session). Opt-in because whole means with secret values: those the offline engine makes up
+(secure config values reach a plan as `[secret]` already, tools/plan/program.py), never a real one."""
+
+
+def _whole_plan(stack: str, settings: dict[str, Any]) -> Plan:
+    store = os.environ.get(STORE_VARIABLE)
+    if not store:
+        return compute_plan(stack, settings)
+    key = cache.plan_key(stack, settings)
+    found = cache.load(key, Path(store))
+    if found is None:
+        found = compute_plan(stack, settings)
+        cache.store(key, found, directory=Path(store), whole=True)
+    return found
 
 
 def find_stack_file(stack: str, directories: Sequence[Path]) -> Path:
